@@ -1,0 +1,90 @@
+"""pnet-cds: a CDS Hooks 2.0 service for pancreatic neuroendocrine tumors.
+
+`create_app(test_config=None)` builds the Flask app. Configuration order: the defaults below, then
+environment variables prefixed `PNET_CDS_` (e.g. `PNET_CDS_TRUSTED_FHIR_SERVERS`), then `test_config`.
+Card files and value sets are loaded and checked once, here: a bad card file stops start-up with a
+message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import requests
+from flask import Flask
+
+from .cards import load_cards
+from .engine import Rule
+from .rules import load_rule
+from .terminology import load_terminology
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "HOOKS_FILE": str(PROJECT_ROOT / "hooks.json"),
+    "CARDS_DIR": str(resources.files("cards")),
+    "FIXTURES_DIR": str(PROJECT_ROOT / "fhir_fixtures"),
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    "TRUSTED_FHIR_SERVERS": "",
+    "ALLOW_HTTP_FHIR": False,
+    "FHIR_DEADLINE_SECONDS": 3.0,
+    "FHIR_TIMEOUT_SECONDS": 2.0,
+    "FHIR_MAX_PAGES": 10,
+    "FHIR_MAX_RESPONSE_BYTES": 20 * 1024 * 1024,
+    "FHIR_VALIDATION": "strict",
+    "CORS_ORIGINS": "*",
+    "NOW": None,
+    "UUID_FACTORY": None,
+    "HTTP_SESSION": None,
+}
+
+
+class CdsState:
+    """What the app loads once and every request reads: discovery, rules, value sets, the HTTP session."""
+
+    def __init__(self, app: Flask):
+        config = app.config
+        self.discovery = json.loads(Path(config["HOOKS_FILE"]).read_text(encoding="utf-8"))
+        self.services = {service["id"]: service for service in self.discovery["services"]}
+        self.terminology = load_terminology(Path(config["CARDS_DIR"]) / "valuesets")
+        specs = load_cards(Path(config["CARDS_DIR"]))
+        self.rules = [Rule(spec, load_rule(spec.id)) for spec in
+                      sorted(specs.values(), key=lambda s: (s.catalog_number or 999, s.id))]
+        for rule in self.rules:
+            for value_set in rule.spec.value_sets:
+                self.terminology[value_set]  # raises KeyError naming the missing value set file
+        self.session = config["HTTP_SESSION"] or requests.Session()
+        self.new_uuid = config["UUID_FACTORY"] or (lambda: str(uuid.uuid4()))
+        self._now = config["NOW"]
+
+    def now(self) -> datetime:
+        """One `now` per request: the configured clock (tests pin it), else the current UTC time."""
+        if callable(self._now):
+            return self._now()
+        if isinstance(self._now, str):
+            return datetime.fromisoformat(self._now.replace("Z", "+00:00"))
+        if isinstance(self._now, datetime):
+            return self._now
+        return datetime.now(timezone.utc)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. Raises CardFileError / ValueError / KeyError when the rule content is broken."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("PNET_CDS")
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.getLogger("service").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    app.extensions["pnet_cds"] = CdsState(app)
+
+    from . import http
+
+    app.register_blueprint(http.bp)
+    http.register_error_handlers(app)
+    return app

@@ -1,0 +1,227 @@
+"""Card files (`cards/<rule-id>.yaml`): loaded and checked at start-up, rendered into CDS Hooks cards.
+
+A card file holds everything a clinical informaticist reviews: wording, indicator, source, links, override
+reasons, suggestions (real FHIR resources, as templates), every number the logic uses (`parameters`), and
+the fixture cases. Templates are Jinja2 (sandboxed, strict): `{{ last_cbc_date }}` is a fact the rule's
+finding carries. Patient-supplied text is escaped for markdown in `detail`, so a resource cannot inject
+links or HTML into a card. A string that is only `{{ fact }}` inside a suggestion resource is replaced by
+the fact's value as is (an object, a list, a number).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+import jsonschema
+import yaml
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
+SUMMARY_LIMIT = 139
+_NATIVE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}$")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+class CardFileError(ValueError):
+    """A card file is invalid; the message names the file, the place and how to fix it."""
+
+
+def escape_markdown(value: Any) -> Any:
+    """Escape markdown/HTML syntax in text that came from patient data; other values pass unchanged."""
+    if isinstance(value, str):
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    return value
+
+
+def _finalize_markdown(value: Any) -> Any:
+    if isinstance(value, Markdown):
+        return str(value)
+    return escape_markdown(value)
+
+
+class Markdown(str):
+    """Text the service itself wrote as markdown (a list of values, say): not escaped again."""
+
+
+_PLAIN = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+_MARKDOWN = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_finalize_markdown)
+for _env in (_PLAIN, _MARKDOWN):
+    _env.filters["md"] = escape_markdown
+
+
+@dataclass
+class Finding:
+    """What a rule found: which variant of its card, and the facts the card's text quotes."""
+
+    variant: str = "default"
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass
+class CardSpec:
+    """A loaded card file with its templates compiled."""
+
+    id: str
+    title: str
+    hooks: list[str]
+    needs: list[str]
+    reads: list[str]
+    parameters: dict
+    source: dict
+    links: list[dict]
+    override_reasons: list[dict]
+    cases: dict
+    trigger: str
+    catalog_number: int | None
+    value_sets: list[str]
+    raw: dict
+    variants: dict[str, dict] = field(default_factory=dict)
+
+    def indicator(self, variant: str) -> str:
+        return self.raw["variants"][variant]["indicator"]
+
+
+@cache
+def card_file_schema() -> dict:
+    text = resources.files("service").joinpath("schemas/card-file.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def load_card_file(path: Path) -> CardSpec:
+    """Read, check and compile one card file. Raises CardFileError saying what to fix."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CardFileError(f"{path}: not valid YAML: {exc}") from None
+    validator = jsonschema.Draft202012Validator(card_file_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors[:10]]
+        raise CardFileError(f"{path}: does not match service/schemas/card-file.schema.json:\n" + "\n".join(lines))
+    if data["id"] != path.stem:
+        raise CardFileError(f"{path}: id {data['id']!r} must equal the file name (rename one of them)")
+    spec = CardSpec(
+        id=data["id"], title=data["title"], hooks=data["hooks"], needs=data.get("needs", []),
+        reads=data.get("reads", []), parameters=data.get("parameters", {}), source=data["source"],
+        links=data.get("links", []), override_reasons=data.get("overrideReasons", []), cases=data["cases"],
+        trigger=data.get("trigger", ""), catalog_number=data.get("catalog_number"),
+        value_sets=data.get("value_sets", []), raw=data,
+    )
+    try:
+        spec.variants = {name: _compile_variant(variant) for name, variant in data["variants"].items()}
+    except Exception as exc:  # jinja2.TemplateSyntaxError and friends
+        raise CardFileError(f"{path}: a template does not compile: {exc}") from None
+    return spec
+
+
+def load_cards(directory: Path) -> dict[str, CardSpec]:
+    """Every card file in `directory`, by rule id. Raises CardFileError on the first bad file."""
+    specs = {}
+    for path in sorted(directory.glob("*.yaml")):
+        spec = load_card_file(path)
+        specs[spec.id] = spec
+    if not specs:
+        raise CardFileError(f"no card files found in {directory}")
+    return specs
+
+
+def render_card(spec: CardSpec, finding: Finding, patient_id: str,
+                new_uuid: Callable[[], str] = lambda: str(uuid.uuid4())) -> dict:
+    """The CDS Hooks card for `finding`, with no null or empty values anywhere."""
+    if finding.variant not in spec.variants:
+        raise KeyError(f"rule {spec.id} has no variant {finding.variant!r}")
+    compiled = spec.variants[finding.variant]
+    facts = {**spec.parameters, **finding.facts, "patient_id": patient_id, "rule_id": spec.id}
+    summary = compiled["summary"](facts).strip()
+    if len(summary) > SUMMARY_LIMIT:
+        summary = summary[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    detail = compiled["detail"](facts).strip()
+    detail += f"\n\n**Source:** {spec.source['label']}: {spec.source['reference']}. Rule `{spec.id}`."
+    card = {
+        "uuid": new_uuid(),
+        "summary": summary,
+        "detail": detail,
+        "indicator": compiled["indicator"],
+        "source": {
+            "label": spec.source["label"],
+            "url": spec.source.get("url"),
+            "topic": {"system": TOPIC_SYSTEM, "code": spec.id, "display": spec.title},
+        },
+        "suggestions": [
+            _render_suggestion(suggestion, facts, new_uuid)
+            for suggestion in compiled["suggestions"]
+            if suggestion["when"] is None or facts.get(suggestion["when"])
+        ],
+        "overrideReasons": spec.override_reasons,
+        "links": [{"label": link["label"], "url": link["url"], "type": "absolute"} for link in spec.links],
+    }
+    if card["suggestions"]:
+        card["selectionBehavior"] = compiled["selectionBehavior"]
+    return prune_empty(card)
+
+
+def prune_empty(value: Any) -> Any:
+    """Drop None, empty strings, empty lists and empty objects, recursively (CDS Hooks forbids them)."""
+    if isinstance(value, dict):
+        pruned = {key: prune_empty(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if item not in (None, "", [], {})}
+    if isinstance(value, list):
+        pruned = [prune_empty(item) for item in value]
+        return [item for item in pruned if item not in (None, "", [], {})]
+    return value
+
+
+def _compile_variant(variant: dict) -> dict:
+    summary = _PLAIN.from_string(variant["summary"])
+    detail = _MARKDOWN.from_string(variant["detail"])
+    return {
+        "indicator": variant["indicator"],
+        "summary": summary.render,
+        "detail": detail.render,
+        "selectionBehavior": variant.get("selectionBehavior", "at-most-one"),
+        "suggestions": [
+            {"label": _PLAIN.from_string(s["label"]).render, "when": s.get("when"),
+             "isRecommended": s.get("isRecommended"), "actions": [_compile_tree(a) for a in s["actions"]]}
+            for s in variant.get("suggestions", [])
+        ],
+    }
+
+
+def _compile_tree(node: Any) -> Callable[[dict], Any]:
+    """Compile a YAML structure with templates in its strings into one function of the facts."""
+    if isinstance(node, dict):
+        parts = {key: _compile_tree(item) for key, item in node.items()}
+        return lambda facts: {key: part(facts) for key, part in parts.items()}
+    if isinstance(node, list):
+        items = [_compile_tree(item) for item in node]
+        return lambda facts: [item(facts) for item in items]
+    if isinstance(node, str) and "{{" in node:
+        native = _NATIVE.match(node)
+        if native:
+            expression = _PLAIN.compile_expression(native.group(1), undefined_to_none=False)
+            return lambda facts: _strict(expression(**facts), native.group(1))
+        return _PLAIN.from_string(node).render
+    return lambda facts: node
+
+
+def _strict(value: Any, name: str) -> Any:
+    if isinstance(value, StrictUndefined):
+        str(value)  # raises UndefinedError naming the fact
+    return value
+
+
+def _render_suggestion(suggestion: dict, facts: dict, new_uuid: Callable[[], str]) -> dict:
+    return {
+        "label": suggestion["label"](facts).strip(),
+        "uuid": new_uuid(),
+        "isRecommended": suggestion["isRecommended"],
+        "actions": [action(facts) for action in suggestion["actions"]],
+    }

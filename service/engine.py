@@ -1,0 +1,85 @@
+"""Run the rules of one hook over a PatientRecord and turn their findings into ordered cards.
+
+A rule that raises is logged and skipped; the other cards still come back. A rule whose data could not be
+had (`needs` ∩ record.missing) is skipped, not guessed. Only a request error (InvalidFhirResource) stops
+the whole call, because then the client has sent something wrong and must hear where.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from .cards import CardSpec, render_card
+from .errors import CdsError, PrefetchUnavailable, Problem
+from .hook_request import HookRequest
+from .record import PatientRecord
+from .rules import RuleFunction
+from .rules.common import RuleContext
+from .terminology import Terminology
+
+log = logging.getLogger(__name__)
+
+INDICATOR_ORDER = {"critical": 0, "warning": 1, "info": 2}
+EXTENSION_KEY = "org.pnet-cds.evaluation"
+
+
+@dataclass
+class Rule:
+    spec: CardSpec
+    evaluate: RuleFunction
+
+
+@dataclass
+class Evaluation:
+    """The outcome of one hook call: cards, and which rules fired, were skipped or failed."""
+
+    cards: list[dict] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+
+    def response(self) -> dict:
+        """The CDS Hooks response body; an extension says what could not be evaluated, if anything."""
+        body: dict = {"cards": self.cards}
+        if self.skipped or self.failed:
+            body["extension"] = {EXTENSION_KEY: {
+                key: value for key, value in (("skippedRules", self.skipped), ("failedRules", self.failed)) if value
+            }}
+        return body
+
+
+def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest, terminology: Terminology,
+                  now: datetime, new_uuid: Callable[[], str] = lambda: str(uuid.uuid4())) -> Evaluation:
+    """Evaluate every rule registered for the request's hook. Raises PrefetchUnavailable (412) when data
+    was missing and no rule could be evaluated at all, and InvalidFhirResource (400) for invalid input."""
+    evaluation = Evaluation()
+    applicable = [rule for rule in rules if request.hook in rule.spec.hooks]
+    rendered = []
+    for rule in applicable:
+        lacking = [key for key in rule.spec.needs if key in record.missing]
+        if lacking:
+            evaluation.skipped[rule.spec.id] = "; ".join(record.missing[key] for key in lacking)
+            continue
+        ctx = RuleContext(record, request, terminology, now, rule.spec.parameters)
+        try:
+            findings = rule.evaluate(ctx)
+            cards = [render_card(rule.spec, finding, request.patient_id, new_uuid) for finding in findings]
+        except CdsError:
+            raise
+        except Exception:
+            log.exception("rule %s failed; its card is left out", rule.spec.id)
+            evaluation.failed.append(rule.spec.id)
+            continue
+        if cards:
+            evaluation.fired.append(rule.spec.id)
+        rendered += [(INDICATOR_ORDER[card["indicator"]], len(rendered) + i, card) for i, card in enumerate(cards)]
+    if applicable and len(evaluation.skipped) == len(applicable):
+        problems = [Problem(f"/prefetch/{key}", reason) for key, reason in record.missing.items()]
+        raise PrefetchUnavailable("the data these rules need was neither prefetched nor retrievable", problems)
+    rendered.sort(key=lambda item: (item[0], item[1]))
+    evaluation.cards = [card for _, _, card in rendered]
+    return evaluation

@@ -1,0 +1,142 @@
+"""The HTTP layer: the only module that touches `flask.request`.
+
+    GET  /cds-services                 discovery (hooks.json, as served data)
+    POST /cds-services/<id>            a hook call → {"cards": [...]}
+    GET  /healthz                      liveness
+
+Errors of every kind answer JSON (`{"error", "message", "problems": [{"pointer", "message"}]}`), never
+HTML and never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .engine import evaluate_hook
+from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
+                     UnknownService, UnsupportedMediaType)
+from .hook_request import parse_hook_request
+from .patient_data import DataSettings, gather_patient_data
+
+log = logging.getLogger(__name__)
+bp = Blueprint("cds", __name__)
+
+
+def state():
+    return current_app.extensions["pnet_cds"]
+
+
+@bp.get("/cds-services")
+def discovery() -> Response:
+    return jsonify(state().discovery)
+
+
+@bp.post("/cds-services/<service_id>")
+def call_service(service_id: str) -> Response:
+    started = time.perf_counter()
+    service = state().services.get(service_id)
+    if service is None:
+        raise UnknownService(f"no CDS service {service_id!r}; GET /cds-services lists them",
+                             [Problem("", f"known services: {', '.join(sorted(state().services))}")])
+    hook_request = parse_hook_request(read_json_body(), service["hook"])
+    record = gather_patient_data(hook_request, service.get("prefetch", {}), data_settings(), state().session)
+    evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
+                               state().new_uuid)
+    log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
+             hook_request.hook, service_id, hook_request.hook_instance, record.count(),
+             ",".join(evaluation.fired) or "-", ",".join(evaluation.skipped) or "-",
+             ",".join(evaluation.failed) or "-", (time.perf_counter() - started) * 1000)
+    return jsonify(evaluation.response())
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"status": "ok"})
+
+
+def read_json_body() -> object:
+    """The request body as JSON. Raises UnsupportedMediaType (415), PayloadTooLarge (413) or
+    BadHookRequest (400, with the line and column of a syntax error)."""
+    mimetype = request.mimetype or ""
+    if not (mimetype == "application/json" or mimetype.endswith("+json")):
+        raise UnsupportedMediaType("send the hook request as JSON with Content-Type: application/json",
+                                   [Problem("", f"Content-Type was {mimetype or 'missing'!r}")])
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise BadHookRequest("the body is not UTF-8 encoded JSON") from None
+    except json.JSONDecodeError as exc:
+        raise BadHookRequest("the body is not valid JSON",
+                             [Problem("", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
+
+
+def data_settings() -> DataSettings:
+    config = current_app.config
+    trusted = config["TRUSTED_FHIR_SERVERS"]
+    if isinstance(trusted, str):
+        trusted = [url.strip() for url in trusted.split(",") if url.strip()]
+    return DataSettings(
+        trusted_fhir_servers=tuple(trusted), allow_http_fhir=bool(config["ALLOW_HTTP_FHIR"]),
+        deadline_seconds=float(config["FHIR_DEADLINE_SECONDS"]),
+        timeout_seconds=float(config["FHIR_TIMEOUT_SECONDS"]), max_pages=int(config["FHIR_MAX_PAGES"]),
+        max_response_bytes=int(config["FHIR_MAX_RESPONSE_BYTES"]),
+        lenient=config["FHIR_VALIDATION"] == "lenient",
+    )
+
+
+def error_response(error: CdsError) -> Response:
+    response = jsonify(error.to_json())
+    response.status_code = error.status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """One place that maps every exception to a JSON answer."""
+
+    @app.errorhandler(CdsError)
+    def _cds_error(error: CdsError) -> Response:
+        if error.status >= 500:
+            log.error("%s: %s", error.kind, error.message)
+        return error_response(error)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error) -> Response:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return error_response(PayloadTooLarge(f"the request body is larger than {limit} bytes"))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        if error.code == 404:
+            return error_response(NotFound(f"no such endpoint: {request.path}"))
+        if error.code == 405:
+            return error_response(MethodNotAllowed(f"{request.method} is not allowed on {request.path}"))
+        cds = CdsError(error.description or error.name)
+        cds.status, cds.kind = error.code or 500, error.name.lower().replace(" ", "-")
+        return error_response(cds)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(CdsError("the service failed unexpectedly; the error is logged"))
+
+    @app.after_request
+    def _cors(response: Response) -> Response:
+        origins = app.config["CORS_ORIGINS"]
+        if origins:
+            origin = request.headers.get("Origin")
+            allowed = [o.strip() for o in str(origins).split(",")]
+            if "*" in allowed:
+                response.headers["Access-Control-Allow-Origin"] = "*"
+            elif origin in allowed:
+                response.headers["Access-Control-Allow-Origin"] = origin
+                response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Max-Age"] = "600"
+        return response

@@ -1,0 +1,163 @@
+"""Patient data for one hook call: prefetch first, then the FHIR server for what is missing.
+
+For each prefetch key of the service:
+- a Bundle or resource in `prefetch` is used as it is (a paginated Bundle's `next` pages are fetched);
+- a key that is absent, or an OperationOutcome, is fetched from `fhirServer` with the bearer token from
+  `fhirAuthorization`;
+- a key that is `null` means "the client has no such data" (spec); it is fetched only when a FHIR server
+  is available, as a check.
+Data that cannot be had is recorded in `record.missing` with the reason; the engine skips the rules that
+need it and answers 412 when no rule could be evaluated.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+import requests
+
+from .errors import FhirServerError
+from .fhir_client import FhirClient, next_link
+from .hook_request import HookRequest
+from .record import PatientRecord
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
+_USER_TOKENS = {"Practitioner": "userPractitionerId", "PractitionerRole": "userPractitionerRoleId",
+                "Patient": "userPatientId", "RelatedPerson": "userRelatedPersonId"}
+MEDICATION_HOLDERS = ("MedicationRequest", "MedicationAdministration", "MedicationStatement", "MedicationDispense")
+
+
+@dataclass
+class DataSettings:
+    """Limits and trust for outbound data: from app config, documented in the README."""
+
+    trusted_fhir_servers: tuple[str, ...] = ()
+    allow_http_fhir: bool = False
+    deadline_seconds: float = 3.0
+    timeout_seconds: float = 2.0
+    max_pages: int = 10
+    max_response_bytes: int = 20 * 1024 * 1024
+    max_medication_reads: int = 20
+    lenient: bool = False
+
+
+def gather_patient_data(request: HookRequest, templates: dict[str, str], settings: DataSettings,
+                        session: requests.Session) -> PatientRecord:
+    """Build the PatientRecord for `request` from its prefetch and, where needed, the FHIR server."""
+    record = PatientRecord(lenient=settings.lenient)
+    for index, resource in enumerate(request.draft_orders):
+        record.add_draft(resource, f"/context/draftOrders/entry/{index}/resource")
+    client, why_not = _client_for(request, settings, session)
+    for key, template in templates.items():
+        _gather_key(record, request, key, template, client, why_not)
+    if client is not None:
+        _fetch_referenced_medications(record, client, settings.max_medication_reads)
+    return record
+
+
+def _gather_key(record: PatientRecord, request: HookRequest, key: str, template: str,
+                client: FhirClient | None, why_not: str) -> None:
+    absent = key not in request.prefetch
+    value = request.prefetch.get(key)
+    pointer = f"/prefetch/{key}"
+    if isinstance(value, dict) and value.get("resourceType") != "OperationOutcome":
+        _add_bundle_or_resource(record, value, pointer)
+        _follow_prefetch_pages(record, key, value, client)
+        return
+    if value is None and not absent and client is None:
+        return  # null: the client has no data for this key
+    if client is None:
+        state = "absent" if absent else ("an OperationOutcome" if value else "null")
+        record.missing[key] = f"prefetch key {key!r} is {state} and {why_not}"
+        return
+    query = render_template(template, request)
+    if query is None:
+        record.missing[key] = f"prefetch template {key!r} uses a token this request does not carry"
+        return
+    try:
+        for resource in client.search(query):
+            record.add(resource, f"(fetched {key})")
+    except FhirServerError as exc:
+        log.warning("prefetch key %s could not be fetched: %s", key, exc.message)
+        record.missing[key] = f"prefetch key {key!r} could not be fetched: {exc.message}"
+
+
+def _add_bundle_or_resource(record: PatientRecord, value: dict, pointer: str) -> None:
+    if value.get("resourceType") != "Bundle":
+        record.add(value, pointer)
+        return
+    for index, entry in enumerate(value.get("entry") or []):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") != "OperationOutcome":
+            record.add(resource, f"{pointer}/entry/{index}/resource")
+
+
+def _follow_prefetch_pages(record: PatientRecord, key: str, bundle: dict, client: FhirClient | None) -> None:
+    url = next_link(bundle) if bundle.get("resourceType") == "Bundle" else None
+    if url is None:
+        return
+    if client is None:
+        record.missing[key] = f"prefetch key {key!r} is paginated and no trusted FHIR server can give the rest"
+        return
+    try:
+        for resource in client.search(url):
+            record.add(resource, f"(fetched {key}, later pages)")
+    except FhirServerError as exc:
+        record.missing[key] = f"later pages of prefetch key {key!r} could not be fetched: {exc.message}"
+
+
+def _fetch_referenced_medications(record: PatientRecord, client: FhirClient, limit: int) -> None:
+    wanted = []
+    for kind in MEDICATION_HOLDERS:
+        for holder in record.raw(kind) + [d for d in record.drafts if d.get("resourceType") == kind]:
+            reference = (holder.get("medicationReference") or {}).get("reference")
+            if isinstance(reference, str) and reference.startswith("Medication/") and \
+                    record.resolve(reference, holder) is None and reference not in wanted:
+                wanted.append(reference)
+    for reference in wanted[:limit]:
+        try:
+            record.add(client.get(reference), f"(fetched {reference})")
+        except FhirServerError as exc:
+            log.warning("medication reference could not be fetched: %s", exc.message)
+
+
+def render_template(template: str, request: HookRequest) -> str | None:
+    """Fill a prefetch template's tokens from the request's context and user; None if one is unknown."""
+    values = {f"context.{name}": value for name, value in request.context.items()
+              if isinstance(value, (str, int, float)) and not isinstance(value, bool)}
+    kind, _, user_id = request.user_id.partition("/")
+    if kind in _USER_TOKENS and user_id:
+        values[_USER_TOKENS[kind]] = user_id
+    missing = [token for token in _TOKEN.findall(template) if token not in values]
+    if missing:
+        return None
+    return _TOKEN.sub(lambda match: str(values[match.group(1)]), template)
+
+
+def _client_for(request: HookRequest, settings: DataSettings,
+                session: requests.Session) -> tuple[FhirClient | None, str]:
+    server = (request.fhir_server or "").rstrip("/")
+    if not server:
+        return None, "the request has no fhirServer"
+    if not is_trusted_fhir_server(server, settings):
+        return None, "fhirServer is not a FHIR server this service is configured to trust"
+    if not request.access_token:
+        return None, "the request has no fhirAuthorization access token"
+    client = FhirClient(session=session, base_url=server, access_token=request.access_token,
+                        deadline=time.monotonic() + settings.deadline_seconds, max_pages=settings.max_pages,
+                        timeout=settings.timeout_seconds, max_bytes=settings.max_response_bytes)
+    return client, ""
+
+
+def is_trusted_fhir_server(server: str, settings: DataSettings) -> bool:
+    """True when `server` is one of the configured base URLs (https unless http is allowed for local work)."""
+    server = server.rstrip("/")
+    if not (server.startswith("https://") or (settings.allow_http_fhir and server.startswith("http://"))):
+        return False
+    return any(server == trusted.rstrip("/") for trusted in settings.trusted_fhir_servers)
+

@@ -1,0 +1,153 @@
+"""The patient's data as the rules see it: raw FHIR resources indexed by type, validated on first read.
+
+Validating every resource of a large prefetch with `fhir.resources` is slow, so the record keeps the raw
+JSON and validates a resource (once) only when a rule actually reads it. A resource that fails validation
+raises InvalidFhirResource naming its place in the request; in lenient mode it is skipped and reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from .errors import InvalidFhirResource, Problem
+from .terminology import normalise_coding
+
+
+def codings(concept: dict | None) -> list[tuple[str, str]]:
+    """The normalised (system, code) pairs of a CodeableConcept (or of a bare Coding)."""
+    if not isinstance(concept, dict):
+        return []
+    raw = concept.get("coding") if "coding" in concept else [concept]
+    pairs = []
+    for coding in raw if isinstance(raw, list) else []:
+        if isinstance(coding, dict):
+            pair = normalise_coding(coding.get("system"), coding.get("code"))
+            if pair:
+                pairs.append(pair)
+    return pairs
+
+
+def concept_text(concept: dict | None) -> str:
+    """Text and displays of a CodeableConcept, joined, for text patterns and card wording."""
+    if not isinstance(concept, dict):
+        return ""
+    parts = [concept.get("text") or ""]
+    for coding in concept.get("coding") or []:
+        if isinstance(coding, dict):
+            parts.append(coding.get("display") or "")
+    return " ".join(part for part in parts if isinstance(part, str) and part)
+
+
+def display_of(concept: dict | None, fallback: str = "") -> str:
+    """The best human label of a CodeableConcept: its text, else the first coding display."""
+    if isinstance(concept, dict):
+        if isinstance(concept.get("text"), str) and concept["text"]:
+            return concept["text"]
+        for coding in concept.get("coding") or []:
+            if isinstance(coding, dict) and coding.get("display"):
+                return coding["display"]
+    return fallback
+
+
+def reference_key(resource: dict) -> str:
+    """`Type/id` of a resource (the form used by references and `context.selections`)."""
+    return f"{resource.get('resourceType')}/{resource.get('id')}"
+
+
+@dataclass
+class PatientRecord:
+    """Resources by type, with where each came from in the request; `missing` names unfetchable data."""
+
+    by_type: dict[str, list[dict]] = field(default_factory=dict)
+    drafts: list[dict] = field(default_factory=list)
+    pointers: dict[int, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    lenient: bool = False
+    skipped: list[Problem] = field(default_factory=list)
+    _validated: set[int] = field(default_factory=set)
+    _invalid: set[int] = field(default_factory=set)
+    _by_reference: dict[str, dict] = field(default_factory=dict)
+
+    def add(self, resource: dict, pointer: str) -> None:
+        """Index one raw resource found at `pointer` in the request (or fetched)."""
+        kind = resource.get("resourceType")
+        if not isinstance(kind, str):
+            return
+        self.by_type.setdefault(kind, []).append(resource)
+        self.pointers[id(resource)] = pointer
+        if resource.get("id"):
+            self._by_reference[reference_key(resource)] = resource
+
+    def add_draft(self, resource: dict, pointer: str) -> None:
+        """Keep one draft order of this hook call (drafts are orders being written, not history)."""
+        self.drafts.append(resource)
+        self.pointers[id(resource)] = pointer
+        if resource.get("resourceType") == "Medication" and resource.get("id"):
+            self._by_reference[reference_key(resource)] = resource
+
+    def count(self) -> int:
+        return sum(len(resources) for resources in self.by_type.values())
+
+    def raw(self, kind: str) -> list[dict]:
+        """Unvalidated resources of a type; use `read` for anything a rule relies on."""
+        return self.by_type.get(kind, [])
+
+    def read(self, resources: list[dict]) -> list[dict]:
+        """Validate `resources` (once each) and return those that are valid FHIR R4.
+
+        Raises InvalidFhirResource naming the first invalid one, unless the record is lenient, in which
+        case invalid ones are left out and listed in `skipped`.
+        """
+        valid = []
+        for resource in resources:
+            key = id(resource)
+            if key not in self._validated and key not in self._invalid:
+                self._validate(resource)
+            if key in self._validated:
+                valid.append(resource)
+        return valid
+
+    def resolve(self, reference: str | None, container: dict | None = None) -> dict | None:
+        """The resource a reference points at: contained (`#id`) in `container`, or anywhere in the record."""
+        if not isinstance(reference, str) or not reference:
+            return None
+        if reference.startswith("#") and container:
+            for contained in container.get("contained") or []:
+                if isinstance(contained, dict) and contained.get("id") == reference[1:]:
+                    return contained
+            return None
+        parts = reference.rstrip("/").split("/")
+        if len(parts) >= 2:
+            found = self._by_reference.get(f"{parts[-2]}/{parts[-1]}")
+            if found is not None:
+                valid = self.read([found])
+                return valid[0] if valid else None
+        return None
+
+    def _validate(self, resource: dict) -> None:
+        pointer = self.pointers.get(id(resource), "")
+        try:
+            model = get_fhir_model_class(resource.get("resourceType"))
+            model.model_validate(resource)
+        except (ValidationError, KeyError, ValueError, TypeError) as exc:
+            self._invalid.add(id(resource))
+            problem = Problem(pointer, _summarise_validation_error(resource, exc))
+            if not self.lenient:
+                raise InvalidFhirResource("a FHIR resource in the request is not valid FHIR R4", [problem]) from None
+            self.skipped.append(problem)
+            return
+        self._validated.add(id(resource))
+
+
+def _summarise_validation_error(resource: dict, exc: Exception) -> str:
+    kind = resource.get("resourceType")
+    if isinstance(exc, ValidationError):
+        details = []
+        for error in exc.errors()[:3]:
+            location = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__")
+            details.append(f"{location or kind}: {error.get('msg')}")
+        return f"invalid {kind}: " + "; ".join(details)
+    return f"not a known FHIR R4 resource type: {kind!r}"

@@ -1,0 +1,377 @@
+"""The shared semantics of RULES.md, once: scope, active conditions, drug identity, drafts, history, labs.
+
+Rules call these instead of reading FHIR themselves, so "active", "on a drug", "received PRRT" and
+"latest lab" mean the same thing in every rule. Every resource a helper returns has been validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..fhirtime import effective_time, parse_fhir_datetime
+from ..hook_request import HookRequest
+from ..record import PatientRecord, codings, concept_text, display_of, reference_key
+from ..terminology import CodeEntry, Terminology
+
+ACTIVE_CLINICAL = {"active", "recurrence", "relapse"}
+EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
+ACTIVE_ORDER_STATUS = {"active", "on-hold"}
+ORDER_INTENTS = {"order", "plan", "original-order", "reflex-order", "filler-order", "instance-order"}
+FINAL_RESULT = {"final", "amended", "corrected"}
+LOW_FLAGS = {"L", "LL", "LU"}
+HIGH_FLAGS = {"H", "HH", "HU"}
+FUNCTIONAL_SETS = ("insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")
+
+
+@dataclass
+class RuleContext:
+    """Everything a rule may read: the record, the request, the value sets, one `now`, its parameters."""
+
+    record: PatientRecord
+    request: HookRequest
+    terminology: Terminology
+    now: datetime
+    params: dict
+
+    def days(self, name: str) -> timedelta:
+        """A time window from the card file's parameters (`<name>` in days)."""
+        return timedelta(days=float(self.params[name]))
+
+
+@dataclass
+class DoseEvent:
+    """One time a drug was given or a therapy done: when, from which resource, and what kind of evidence."""
+
+    when: datetime
+    resource: dict
+    evidence: str  # "administration" | "procedure" | "completed order" | "statement" | "active order"
+
+
+# --- conditions ---------------------------------------------------------------------------------------
+
+def _coded_status(concept: dict | None) -> str | None:
+    for coding in (concept or {}).get("coding") or []:
+        if isinstance(coding, dict) and coding.get("code"):
+            return coding["code"]
+    return None
+
+
+def is_active_condition(condition: dict) -> bool:
+    """clinicalStatus active | recurrence | relapse (or absent), and not refuted / entered-in-error."""
+    clinical = _coded_status(condition.get("clinicalStatus"))
+    verification = _coded_status(condition.get("verificationStatus"))
+    return (clinical is None or clinical in ACTIVE_CLINICAL) and verification not in EXCLUDED_VERIFICATION
+
+
+def active_conditions(ctx: RuleContext) -> list[dict]:
+    """The patient's active conditions (validated)."""
+    raw = [c for c in ctx.record.raw("Condition") if is_active_condition(c)]
+    return ctx.record.read(raw)
+
+
+def conditions_in(ctx: RuleContext, value_set_id: str) -> list[dict]:
+    """Active conditions that mean `value_set_id`: a code in the set, or (ICD-10-CM) a neoplasm code
+    together with the set's functional-activity code on the same patient (both conditions returned)."""
+    value_set = ctx.terminology[value_set_id]
+    conditions = active_conditions(ctx)
+    found = [c for c in conditions if any(code in value_set for code in codings(c.get("code")))]
+    if value_set.pair_functional:
+        neoplasm = [c for c in conditions if _icd_codes(c) & value_set.pair_neoplasm]
+        functional = [c for c in conditions if _icd_codes(c) & value_set.pair_functional]
+        if neoplasm and functional:
+            found += [c for c in neoplasm + functional if c not in found]
+    return found
+
+
+def has_condition(ctx: RuleContext, value_set_id: str) -> bool:
+    return bool(conditions_in(ctx, value_set_id))
+
+
+def _icd_codes(condition: dict) -> set[str]:
+    return {code for system, code in codings(condition.get("code")) if system.endswith("icd-10-cm")}
+
+
+def has_pnet(ctx: RuleContext) -> bool:
+    """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind."""
+    return has_condition(ctx, "pnet") or any(has_condition(ctx, name) for name in FUNCTIONAL_SETS
+                                             if name in ctx.terminology.value_sets)
+
+
+def condition_label(conditions: list[dict]) -> str:
+    """Display text of conditions for card detail ("Malignant insulinoma (onset 2024-03-01)")."""
+    labels = []
+    for condition in conditions:
+        label = display_of(condition.get("code"), "condition")
+        onset = parse_fhir_datetime(condition.get("onsetDateTime") or condition.get("recordedDate"))
+        labels.append(f"{label} (since {onset.date().isoformat()})" if onset else label)
+    return "; ".join(labels)
+
+
+# --- drugs --------------------------------------------------------------------------------------------
+
+def medication_concept(ctx: RuleContext, resource: dict) -> dict | None:
+    """The CodeableConcept naming the drug: medicationCodeableConcept, or the referenced Medication's code
+    (contained, prefetched, in the drafts, or fetched)."""
+    if isinstance(resource.get("medicationCodeableConcept"), dict):
+        return resource["medicationCodeableConcept"]
+    reference = (resource.get("medicationReference") or {}).get("reference")
+    medication = ctx.record.resolve(reference, resource)
+    if medication is None:
+        return None
+    concept = dict(medication.get("code") or {})
+    ingredient_codings = []
+    for ingredient in medication.get("ingredient") or []:
+        ingredient_codings += (ingredient.get("itemCodeableConcept") or {}).get("coding") or []
+    if ingredient_codings:
+        concept["coding"] = list(concept.get("coding") or []) + ingredient_codings
+    return concept
+
+
+def drug_entries(ctx: RuleContext, resource: dict) -> list[CodeEntry]:
+    """Every known drug code on the resource (any RxNorm level, HCPCS, SNOMED substance)."""
+    entries = []
+    for coding in codings(medication_concept(ctx, resource)):
+        entry = ctx.terminology.drug_entry(coding)
+        if entry:
+            entries.append(entry)
+    return entries
+
+
+def is_drug(ctx: RuleContext, resource: dict, value_set_id: str) -> bool:
+    """True when the resource's drug has a code in `value_set_id`."""
+    value_set = ctx.terminology[value_set_id]
+    return any(coding in value_set for coding in codings(medication_concept(ctx, resource)))
+
+
+def drug_name(ctx: RuleContext, resource: dict) -> str:
+    return display_of(medication_concept(ctx, resource), "medication")
+
+
+def ssa_formulation(ctx: RuleContext, resource: dict) -> str | None:
+    """short-acting | long-acting | oral for a somatostatin analog, from product codes first; for an
+    ingredient-level code, from the text (LAR/depot) and the dose unit (mg depot vs micrograms SC)."""
+    for entry in drug_entries(ctx, resource):
+        if entry.formulation:
+            return entry.formulation
+    text = concept_text(medication_concept(ctx, resource)).lower()
+    if any(word in text for word in ("lar", "depot", "long-acting", "long acting", "extended")):
+        return "long-acting"
+    unit = _first_dose_unit(resource)
+    if unit in {"ug", "mcg", "microgram", "micrograms", "µg"}:
+        return "short-acting"
+    return None
+
+
+def _first_dose_unit(resource: dict) -> str | None:
+    for dosage in resource.get("dosageInstruction") or []:
+        for dose_and_rate in dosage.get("doseAndRate") or []:
+            quantity = dose_and_rate.get("doseQuantity") or {}
+            unit = quantity.get("code") or quantity.get("unit")
+            if unit:
+                return str(unit).lower()
+    return None
+
+
+def triggering_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
+    """Draft orders of `value_set_id` that trigger order rules: the selected ones for order-select,
+    all drafts for order-sign, none for patient-view. Cancelled / entered-in-error drafts never count."""
+    if ctx.request.hook == "patient-view":
+        return []
+    drafts = ctx.record.read([d for d in ctx.record.drafts if d.get("resourceType") != "Medication"])
+    if ctx.request.hook == "order-select":
+        selected = set(ctx.request.selections)
+        drafts = [d for d in drafts if reference_key(d) in selected]
+    drafts = [d for d in drafts if d.get("status") not in {"cancelled", "entered-in-error", "revoked"}]
+    return [d for d in drafts if d.get("resourceType") != "MedicationRequest" or is_drug(ctx, d, value_set_id)]
+
+
+def draft_medications(ctx: RuleContext, value_set_id: str) -> list[dict]:
+    """All draft MedicationRequests of `value_set_id` (as data, whatever the hook's selections)."""
+    drafts = ctx.record.read([d for d in ctx.record.drafts if d.get("resourceType") == "MedicationRequest"])
+    return [d for d in drafts if d.get("status") not in {"cancelled", "entered-in-error"}
+            and is_drug(ctx, d, value_set_id)]
+
+
+def triggering_medication_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
+    return [d for d in triggering_drafts(ctx, value_set_id) if d.get("resourceType") == "MedicationRequest"]
+
+
+def active_medications(ctx: RuleContext, value_set_id: str, statement_window: timedelta | None = None) -> list[DoseEvent]:
+    """On a drug: active/on-hold orders (intent order/plan), and administrations or statements within
+    `statement_window` of now (when a window is given)."""
+    events = []
+    requests = [r for r in ctx.record.raw("MedicationRequest")
+                if r.get("status") in ACTIVE_ORDER_STATUS and r.get("intent") in ORDER_INTENTS]
+    for request in ctx.record.read(requests):
+        if is_drug(ctx, request, value_set_id):
+            when = parse_fhir_datetime(request.get("authoredOn")) or ctx.now
+            events.append(DoseEvent(when, request, "active order"))
+    if statement_window is not None:
+        for event in administrations(ctx, value_set_id, include_statements=True):
+            if ctx.now - event.when <= statement_window:
+                events.append(event)
+    return events
+
+
+def administrations(ctx: RuleContext, value_set_id: str, include_statements: bool = False) -> list[DoseEvent]:
+    """Received a drug (history), newest first: completed administrations, completed orders (dated by
+    validity end, else authoredOn) and, when asked, statements — each with its date."""
+    events = []
+    given = [a for a in ctx.record.raw("MedicationAdministration") if a.get("status") == "completed"]
+    for administration in ctx.record.read(given):
+        when = effective_time(administration)
+        if when and is_drug(ctx, administration, value_set_id):
+            events.append(DoseEvent(when, administration, "administration"))
+    completed = [r for r in ctx.record.raw("MedicationRequest") if r.get("status") == "completed"]
+    for request in ctx.record.read(completed):
+        validity = ((request.get("dispenseRequest") or {}).get("validityPeriod") or {})
+        when = parse_fhir_datetime(validity.get("end")) or parse_fhir_datetime(request.get("authoredOn"))
+        if when and is_drug(ctx, request, value_set_id):
+            events.append(DoseEvent(when, request, "completed order"))
+    if include_statements:
+        statements = [s for s in ctx.record.raw("MedicationStatement")
+                      if s.get("status") in {"active", "completed", "intended"}]
+        for statement in ctx.record.read(statements):
+            when = effective_time(statement)
+            if when and is_drug(ctx, statement, value_set_id):
+                events.append(DoseEvent(when, statement, "statement"))
+    return sorted(events, key=lambda event: event.when, reverse=True)
+
+
+# --- PRRT ---------------------------------------------------------------------------------------------
+
+def prrt_history(ctx: RuleContext) -> list[DoseEvent]:
+    """Received PRRT, newest first: Lu-177 dotatate given or completed, or a radionuclide therapy
+    Procedure that names the agent (Lu-177 dotatate, Y-90 dotatoc) in its codes or text."""
+    events = [e for e in administrations(ctx, "lutetium-lu177-dotatate")]
+    lutetium, prrt = ctx.terminology["lutetium-lu177-dotatate"], ctx.terminology["prrt-procedure"]
+    done = [p for p in ctx.record.raw("Procedure") if p.get("status") == "completed"]
+    for procedure in ctx.record.read(done):
+        when = effective_time(procedure)
+        codes = codings(procedure.get("code"))
+        used = [c for device in procedure.get("usedCode") or [] for c in codings(device)]
+        text = " ".join([concept_text(procedure.get("code"))] +
+                        [concept_text(device) for device in procedure.get("usedCode") or []])
+        agent_coded = any(c in lutetium for c in codes + used)
+        therapy_with_agent = any(c in prrt for c in codes) and (agent_coded or prrt.matches_text(text))
+        if when and (agent_coded or therapy_with_agent):
+            events.append(DoseEvent(when, procedure, "procedure"))
+    return _dedupe_same_day(sorted(events, key=lambda event: event.when, reverse=True))
+
+
+def _dedupe_same_day(events: list[DoseEvent]) -> list[DoseEvent]:
+    """One dose per day: an administration and its Procedure are the same treatment."""
+    seen, unique = set(), []
+    for event in events:
+        day = event.when.date()
+        if day not in seen:
+            seen.add(day)
+            unique.append(event)
+    return unique
+
+
+# --- labs ---------------------------------------------------------------------------------------------
+
+def observations(ctx: RuleContext, value_set_id: str) -> list[dict]:
+    """Final/amended/corrected results with a code in `value_set_id`, newest first (validated)."""
+    value_set = ctx.terminology[value_set_id]
+    raw = [o for o in ctx.record.raw("Observation")
+           if o.get("status") in FINAL_RESULT and any(c in value_set for c in codings(o.get("code")))]
+    dated = [(effective_time(o), o) for o in ctx.record.read(raw)]
+    return [o for when, o in sorted((d for d in dated if d[0]), key=lambda d: d[0], reverse=True)]
+
+
+def latest_observation(ctx: RuleContext, value_set_id: str, within: timedelta | None = None) -> dict | None:
+    """The newest result of the lab (within the window from now, when given), or None."""
+    for observation in observations(ctx, value_set_id):
+        when = effective_time(observation)
+        if when > ctx.now + timedelta(days=1):
+            continue  # a result dated in the future is a data error; do not let it mask the real latest
+        if within is None or ctx.now - when <= within:
+            return observation
+        return None
+    return None
+
+
+def quantity(observation: dict) -> tuple[float, str] | None:
+    """(value, unit) of valueQuantity, or None."""
+    value = observation.get("valueQuantity") or {}
+    if isinstance(value.get("value"), (int, float)):
+        return float(value["value"]), str(value.get("code") or value.get("unit") or "")
+    return None
+
+
+def interpretation_flags(observation: dict) -> set[str]:
+    return {c.get("code") for i in observation.get("interpretation") or [] for c in i.get("coding") or []
+            if isinstance(c, dict)}
+
+
+def is_below_range(observation: dict) -> bool:
+    """Flagged L/LL, or value below referenceRange.low in the same unit (no flag and no range: False)."""
+    if interpretation_flags(observation) & LOW_FLAGS:
+        return True
+    measured = quantity(observation)
+    for reference in observation.get("referenceRange") or []:
+        low = reference.get("low") or {}
+        if measured and isinstance(low.get("value"), (int, float)) and _same_unit(low, measured[1]):
+            return measured[0] < float(low["value"])
+    return False
+
+
+def is_above_range(observation: dict) -> bool:
+    """Flagged H/HH, or value above referenceRange.high in the same unit."""
+    if interpretation_flags(observation) & HIGH_FLAGS:
+        return True
+    measured = quantity(observation)
+    for reference in observation.get("referenceRange") or []:
+        high = reference.get("high") or {}
+        if measured and isinstance(high.get("value"), (int, float)) and _same_unit(high, measured[1]):
+            return measured[0] > float(high["value"])
+    return False
+
+
+def _same_unit(bound: dict, unit: str) -> bool:
+    bound_unit = str(bound.get("code") or bound.get("unit") or "")
+    return not bound_unit or not unit or bound_unit == unit
+
+
+def describe_result(observation: dict) -> str:
+    """"Potassium 2.9 mmol/L (ref 3.5–5.1) on 2026-05-28" for card detail."""
+    name = display_of(observation.get("code"), "result")
+    measured = quantity(observation)
+    value = f"{measured[0]:g} {measured[1]}".strip() if measured else display_of(observation.get("valueCodeableConcept"), "")
+    ranges = []
+    for reference in observation.get("referenceRange") or []:
+        low, high = (reference.get("low") or {}).get("value"), (reference.get("high") or {}).get("value")
+        if low is not None or high is not None:
+            ranges.append(f"ref {'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}")
+        elif reference.get("text"):
+            ranges.append(f"ref {reference['text']}")
+    when = effective_time(observation)
+    flags = sorted(interpretation_flags(observation) & (LOW_FLAGS | HIGH_FLAGS))
+    text = f"{name} {value}"
+    if ranges:
+        text += f" ({ranges[0]})"
+    if flags:
+        text += f" [{', '.join(flags)}]"
+    return text + (f" on {when.date().isoformat()}" if when else "")
+
+
+# --- orders on record ---------------------------------------------------------------------------------
+
+def service_requests(ctx: RuleContext, value_set_id: str, statuses: set[str]) -> list[dict]:
+    """ServiceRequests on record with a code in `value_set_id` and one of `statuses`."""
+    value_set = ctx.terminology[value_set_id]
+    raw = [s for s in ctx.record.raw("ServiceRequest")
+           if s.get("status") in statuses and any(c in value_set for c in codings(s.get("code")))]
+    return ctx.record.read(raw)
+
+
+def draft_service_requests(ctx: RuleContext, value_set_id: str) -> list[dict]:
+    """Draft ServiceRequests (this ordering session) with a code in `value_set_id`."""
+    value_set = ctx.terminology[value_set_id]
+    drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "ServiceRequest"
+              and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}
+              and any(c in value_set for c in codings(d.get("code")))]
+    return ctx.record.read(drafts)

@@ -1,0 +1,80 @@
+"""Fixtures for rule 15 `post-prrt-cbc-surveillance`."""
+
+from .builder import Patient
+from .codes import (CBC_DIFF, HEMOGLOBIN, LU177_PIN, PLATELETS, PNET_WD, PRRT_CPT, PRRT_SCT, WBC)
+
+RULE = "post-prrt-cbc-surveillance"
+
+
+def _after_prrt(slug, given, prrt_days=270):
+    p = Patient(slug, given, "Post-Prrt")
+    p.condition(PNET_WD, onset_days=1500)
+    for offset in (168, 112, 56, 0):
+        p.med_admin(LU177_PIN, days_ago=prrt_days + offset)
+    return p
+
+
+def _cbc(p, days_ago):
+    p.observation(HEMOGLOBIN, 12.9, "g/dL", days_ago=days_ago, low=12.0, high=15.5)
+    p.observation(WBC, 5.1, "10*3/uL", days_ago=days_ago, low=3.4, high=10.8)
+    p.observation(PLATELETS, 210, "10*3/uL", days_ago=days_ago, low=150, high=400)
+
+
+def cbc_9_months_ago():
+    p = _after_prrt("cbc-9mo", "Bea", prrt_days=300)
+    _cbc(p, days_ago=275)
+    return p
+
+
+def procedure_cpt_no_cbc_ever():
+    """PRRT documented only as a Procedure (CPT 79101) whose text names the agent; no CBC on record."""
+    p = Patient("cbc-proc", "Cyd", "Post-Prrt", gender="male")
+    p.procedure(PRRT_CPT, days_ago=400, text="Lutathera (Lu-177 dotatate) infusion, cycle 4")
+    return p
+
+
+def cbc_2_months_ago():
+    p = _after_prrt("cbc-2mo", "Dee")
+    _cbc(p, days_ago=60)
+    return p
+
+
+def cbc_drafted():
+    p = _after_prrt("cbc-draft", "Eli")
+    _cbc(p, days_ago=275)
+    p.draft_service(CBC_DIFF)
+    return p
+
+
+def cbc_already_ordered():
+    p = _after_prrt("cbc-ordered", "Flo")
+    _cbc(p, days_ago=275)
+    p.service_request(CBC_DIFF, status="active", days_ago=3)
+    return p
+
+
+def no_prrt():
+    p = Patient("cbc-no-prrt", "Gil", "No-Prrt", gender="male")
+    p.condition(PNET_WD)
+    _cbc(p, days_ago=400)
+    return p
+
+
+def lu177_psma_not_prrt():
+    """Radionuclide therapy with Lu-177 PSMA (prostate cancer) is not PRRT for this rule."""
+    p = Patient("cbc-psma", "Hal", "Psma", gender="male")
+    p.procedure(PRRT_SCT, days_ago=300, text="Lu-177 PSMA-617 (Pluvicto) radioligand therapy")
+    return p
+
+
+FIXTURES = {
+    f"{RULE}--cbc-9-months-ago": cbc_9_months_ago,
+    f"{RULE}--procedure-cpt-no-cbc-ever": procedure_cpt_no_cbc_ever,
+    f"{RULE}--cbc-2-months-ago": cbc_2_months_ago,
+    f"{RULE}--cbc-drafted": cbc_drafted,
+    f"{RULE}--cbc-already-ordered": cbc_already_ordered,
+    f"{RULE}--no-prrt": no_prrt,
+    f"{RULE}--lu177-psma-not-prrt": lu177_psma_not_prrt,
+}
+
+
