@@ -1,0 +1,164 @@
+"""`pnet-cds`: run the service, and fire hooks at it from the terminal.
+
+    pnet-cds serve [--host 127.0.0.1] [--port 8080] [--workers 2] [--dev]
+    pnet-cds fire HOOK FIXTURE [--url URL] [--order KEY ...] [--now ISO] [--request-only] [--json]
+    pnet-cds fixtures                      list the synthetic patients
+    pnet-cds orders                        list the order shorthands for --order
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import textwrap
+from datetime import datetime, timezone
+
+
+SERVICES = {"patient-view": "pnet-patient-view", "order-select": "pnet-order-select", "order-sign": "pnet-order-sign"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pnet-cds", description="CDS Hooks service for pancreatic NETs")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the service (gunicorn; --dev for Flask's server)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--dev", action="store_true", help="Flask's development server, with reloading")
+    serve.set_defaults(run=_serve)
+
+    fire = commands.add_parser("fire", help="send a hook for a fixture patient and print the cards")
+    fire.add_argument("hook", choices=sorted(SERVICES))
+    fire.add_argument("fixture", help="fixture name (see `pnet-cds fixtures`)")
+    fire.add_argument("--url", help="base URL of a running service (default: in-process)")
+    fire.add_argument("--order", action="append", default=[], metavar="KEY",
+                      help="add a draft order from the catalog (see `pnet-cds orders`); repeatable")
+    fire.add_argument("--now", help="ISO date-time to roll the fixture's dates to (default: now)")
+    fire.add_argument("--request-only", action="store_true", help="print the hook request JSON and stop")
+    fire.add_argument("--json", action="store_true", help="print the raw response JSON")
+    fire.set_defaults(run=_fire)
+
+    fixtures = commands.add_parser("fixtures", help="list the fixture patients")
+    fixtures.set_defaults(run=_fixtures)
+    orders = commands.add_parser("orders", help="list the draft order shorthands")
+    orders.set_defaults(run=_orders)
+
+    args = parser.parse_args(argv)
+    return args.run(args) or 0
+
+
+def _serve(args) -> int:
+    if args.dev:
+        from . import create_app
+
+        create_app().run(host=args.host, port=args.port, debug=True)
+        return 0
+    from gunicorn.app.base import BaseApplication
+
+    from . import create_app
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("timeout", 30)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return create_app()
+
+    Server().run()
+    return 0
+
+
+def _fire(args) -> int:
+    from . import PROJECT_ROOT, create_app
+    from .fixtures import build_hook_request, load_fixture
+    from .order_catalog import draft_order
+
+    now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else datetime.now(timezone.utc)
+    fixture = load_fixture(PROJECT_ROOT / "fhir_fixtures", args.fixture, now=now)
+    service_id = SERVICES[args.hook]
+    extra = [draft_order(key, fixture.patient_id) for key in args.order]
+    if args.url:
+        import requests
+
+        discovery = requests.get(f"{args.url.rstrip('/')}/cds-services", timeout=10).json()
+        service = {s["id"]: s for s in discovery["services"]}[service_id]
+    else:
+        app = create_app({"NOW": now})
+        service = app.extensions["pnet_cds"].services[service_id]
+    body = build_hook_request(fixture, service, extra_drafts=extra,
+                              selections=[f"{d['resourceType']}/{d['id']}" for d in extra] or None)
+    if args.request_only:
+        print(json.dumps(body, indent=2))
+        return 0
+    if args.url:
+        response = requests.post(f"{args.url.rstrip('/')}/cds-services/{service_id}", json=body, timeout=30)
+        status, payload = response.status_code, response.json()
+    else:
+        response = app.test_client().post(f"/cds-services/{service_id}", json=body)
+        status, payload = response.status_code, response.get_json()
+    if args.json or status != 200:
+        print(json.dumps(payload, indent=2))
+        return 0 if status == 200 else 1
+    print(render_cards(payload))
+    return 0
+
+
+def render_cards(payload: dict) -> str:
+    """The cards of a response as a clinician would scan them in a terminal."""
+    cards = payload.get("cards", [])
+    if not cards:
+        return "No cards (the service has no guidance for this patient and hook)."
+    blocks = []
+    for card in cards:
+        source = card["source"]
+        lines = [f"[{card['indicator'].upper()}] {card['summary']}",
+                 f"  rule: {source.get('topic', {}).get('code', '?')}   source: {source['label']}"]
+        detail = re.sub(r"\\([\\`*_\[\]<>#|~])", r"\1", card.get("detail") or "")
+        for paragraph in detail.split("\n\n"):
+            lines += textwrap.wrap(" ".join(paragraph.split()), width=100, initial_indent="  ", subsequent_indent="  ")
+            lines.append("")
+        for suggestion in card.get("suggestions", []):
+            actions = "; ".join(f"{a['type']} {a.get('resourceId') or a.get('resource', {}).get('resourceType', '')}"
+                                for a in suggestion.get("actions", []))
+            lines.append(f"  → suggestion: {suggestion['label']}  ({actions})")
+        for reason in card.get("overrideReasons", []):
+            lines.append(f"  × override reason: {reason['display']}")
+        for link in card.get("links", []):
+            lines.append(f"  link: {link['label']} <{link['url']}>")
+        blocks.append("\n".join(lines).rstrip())
+    extension = payload.get("extension", {}).get("org.pnet-cds.evaluation")
+    if extension:
+        blocks.append(f"(not evaluated: {json.dumps(extension)})")
+    return "\n\n".join(blocks)
+
+
+def _fixtures(_args) -> int:
+    from . import PROJECT_ROOT
+    from .fixtures import list_fixtures, load_fixture
+
+    directory = PROJECT_ROOT / "fhir_fixtures"
+    for name in list_fixtures(directory):
+        summary = load_fixture(directory, name).summary()
+        print(f"{name}\n    {summary['patient']}: {'; '.join(summary['problems']) or 'no conditions'}"
+              f"{'; drafts: %d' % summary['drafts'] if summary['drafts'] else ''}")
+    return 0
+
+
+def _orders(_args) -> int:
+    from .order_catalog import ORDERS
+
+    for key, order in ORDERS.items():
+        print(f"{key:16} {order['label']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
