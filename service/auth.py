@@ -24,6 +24,7 @@ The verified client is kept on `flask.g.cds_client` for the layers below (per-is
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import threading
 import time
@@ -59,6 +60,7 @@ GENERIC_MESSAGE = "the request is not authenticated: send a valid CDS Hooks JWT 
 PROTECTED_PREFIX = "/cds-services"
 MAX_JTI_LENGTH = 256
 MAX_TOKEN_LENGTH = 16 * 1024
+MAX_JWKS_BYTES = 256 * 1024
 
 
 class AuthError(Exception):
@@ -124,7 +126,7 @@ class KeyStore:
         self._session = session
         self._settings = settings
         self._clock = clock
-        self._cache: dict[str, tuple[float, dict]] = {}  # url -> (fetched at, jwks)
+        self._cache: dict[str, tuple[float, dict | None]] = {}  # url -> (last fetch attempt, jwks)
         self._lock = threading.Lock()
 
     def find(self, issuer: Issuer, kid: str, jku: str | None) -> dict | None:
@@ -141,31 +143,37 @@ class KeyStore:
         return None
 
     def _jwks_at(self, url: str, refresh: bool) -> dict | None:
+        """The JWKS at `url`: cached for JWKS_CACHE_SECONDS; fetched again early (`refresh`) but never twice
+        within JWKS_MIN_REFETCH_SECONDS, and a failed fetch counts too, so a dead JWKS host is not hammered."""
         now = self._clock()
         with self._lock:
             cached = self._cache.get(url)
         if cached is not None:
             age = now - cached[0]
-            fresh = age < self._settings.jwks_cache_seconds
-            if (fresh and not refresh) or age < self._settings.jwks_min_refetch_seconds:
+            if age < self._settings.jwks_min_refetch_seconds or (
+                    not refresh and cached[1] is not None and age < self._settings.jwks_cache_seconds):
                 return cached[1]
         jwks = self._fetch(url)
+        if jwks is None and cached is not None:
+            jwks = cached[1]  # keep the keys we had while the JWKS URL is failing
         with self._lock:
-            if jwks is not None:
-                self._cache[url] = (now, jwks)
-            elif cached is not None:
-                self._cache[url] = (now, cached[1])  # keep the old keys; wait before the next try
-                jwks = cached[1]
+            self._cache[url] = (now, jwks)
         return jwks
 
     def _fetch(self, url: str) -> dict | None:
         try:
-            response = self._session.get(url, timeout=self._settings.jwks_timeout_seconds, allow_redirects=False,
-                                         headers={"Accept": "application/json"})
-            if response.status_code != 200 or len(response.content) > 256 * 1024:
-                log.warning("JWKS at %s answered HTTP %s (%d bytes)", url, response.status_code, len(response.content))
-                return None
-            jwks = response.json()
+            with self._session.get(url, timeout=self._settings.jwks_timeout_seconds, allow_redirects=False,
+                                   headers={"Accept": "application/json"}, stream=True) as response:
+                if response.status_code != 200:
+                    log.warning("JWKS at %s answered HTTP %s", url, response.status_code)
+                    return None
+                body = b""
+                for chunk in response.iter_content(chunk_size=16384):
+                    body += chunk
+                    if len(body) > MAX_JWKS_BYTES:
+                        log.warning("JWKS at %s is larger than %d bytes; ignored", url, MAX_JWKS_BYTES)
+                        return None
+            jwks = json.loads(body)
         except (requests.RequestException, ValueError) as exc:
             log.warning("JWKS at %s could not be fetched (%s)", url, type(exc).__name__)
             return None
@@ -336,7 +344,7 @@ def _require_jwt() -> Response | None:
         log.exception("401 on %s %s: token verification failed unexpectedly", request.method, path)
         return unauthorized()
     client = g.cds_client
-    log.info("authenticated iss=%s tenant=%s jti=%s", client.issuer.iss, client.tenant or "-", client.jti)
+    log.info("authenticated iss=%s tenant=%r jti=%r", client.issuer.iss, (client.tenant or "-")[:100], client.jti)
     return None
 
 

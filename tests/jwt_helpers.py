@@ -130,7 +130,8 @@ def hmac_signed(claims: dict, secret: bytes, alg: str = "HS256", kid: str = "ec-
 
 
 class FakeJwksSession(requests.Session):
-    """A requests.Session that answers JWKS URLs from a dict (url -> jwks) and counts the fetches."""
+    """A requests.Session that answers JWKS URLs from a dict (url -> jwks) and counts the fetches; calls to
+    127.0.0.1 (the fake FHIR server) go through for real."""
 
     def __init__(self, published: dict | None = None):
         super().__init__()
@@ -138,9 +139,11 @@ class FakeJwksSession(requests.Session):
         self.fetches: list[str] = []
 
     def get(self, url, **kwargs):
+        if url.startswith("http://127.0.0.1:"):  # the fake FHIR server (tests/fakefhir.py): the real network
+            return super().get(url, **kwargs)
         self.fetches.append(url)
         response = requests.Response()
-        response.url = url
+        response.url, response._content_consumed = url, True
         if url in self.published:
             response.status_code, response._content = 200, json.dumps(self.published[url]).encode()
         else:

@@ -320,3 +320,23 @@ def test_issuers_file_may_be_yaml_with_a_jwks_file(tmp_path):
     issuer = read_issuers_file(tmp_path / "issuers.yaml")["https://yaml.example.org"]
     assert issuer.jwks["keys"][0]["kid"] == "rsa-1"
     assert issuer.fhir_servers == ("https://fhir.example.org/r4",) and issuer.tenants is None
+
+
+def test_a_dead_jwks_url_is_not_hammered(jwks_session):
+    clock = [0.0]
+    store = KeyStore(jwks_session, AuthSettings(jwks_min_refetch_seconds=60), clock=lambda: clock[0])
+    issuer = Issuer(iss="https://down.example.org", jwks_url="https://down.example.org/jwks.json")
+    for _ in range(20):
+        assert store.find(issuer, "any", None) is None
+    assert jwks_session.fetches == ["https://down.example.org/jwks.json"]
+    clock[0] += 61
+    store.find(issuer, "any", None)
+    assert len(jwks_session.fetches) == 2
+
+
+def test_an_oversized_jwks_is_ignored(jwks_session):
+    jwks_session.published["https://big.example.org/jwks.json"] = {
+        "keys": [EC_KEY.jwk()], "padding": "x" * 300_000}
+    store = KeyStore(jwks_session, AuthSettings())
+    assert store.find(Issuer(iss="https://big.example.org", jwks_url="https://big.example.org/jwks.json"),
+                      "ec-1", None) is None
