@@ -59,6 +59,7 @@ def sandbox_key() -> Key:
 
 EC_KEY = Key(ec.generate_private_key(ec.SECP384R1()), "ec-1", "ES384")
 RSA_KEY = Key(rsa.generate_private_key(public_exponent=65537, key_size=2048), "rsa-1", "RS384")
+SMALL_RSA_KEY = Key(rsa.generate_private_key(public_exponent=65537, key_size=1024), "rsa-1024", "RS384")
 IMPOSTOR_EC = Key(ec.generate_private_key(ec.SECP384R1()), "ec-1", "ES384")  # same kid, other key
 P256_KEY = Key(ec.generate_private_key(ec.SECP256R1()), "p256-1", "ES256")
 JKU_KEY = Key(ec.generate_private_key(ec.SECP384R1()), "jku-1", "ES384")
@@ -67,11 +68,11 @@ FIRST_ROTATING_KEY = Key(ec.generate_private_key(ec.SECP384R1()), "rot-1", "ES38
 
 
 def issuers_file(directory: Path, fhir_servers: dict[str, list[str]] | None = None) -> Path:
-    """An issuers file: EHR_ISS (inline ES384 + RS384 + P-256 keys, one jku, tenant allowlist) and ROTATING_ISS
+    """An issuers file: EHR_ISS (inline ES384 + RS384 + P-256 + RSA-1024 keys, one jku, tenant allowlist) and ROTATING_ISS
     (keys only at a JWKS URL)."""
     servers = fhir_servers or {}
     data = {"issuers": [
-        {"iss": EHR_ISS, "jwks": {"keys": [EC_KEY.jwk(), RSA_KEY.jwk(), P256_KEY.jwk()]}, "jku": [EHR_JKU],
+        {"iss": EHR_ISS, "jwks": {"keys": [EC_KEY.jwk(), RSA_KEY.jwk(), P256_KEY.jwk(), SMALL_RSA_KEY.jwk()]}, "jku": [EHR_JKU],
          "tenants": ["tenant-a"], "fhir_servers": servers.get(EHR_ISS, [])},
         {"iss": ROTATING_ISS, "jwks_url": ROTATING_JWKS_URL, "fhir_servers": servers.get(ROTATING_ISS, [])},
     ]}

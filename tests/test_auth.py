@@ -15,7 +15,7 @@ from service.issuers import DEV_ISSUER, IssuerConfigError, Issuer, mint_dev_toke
 
 from .conftest import FIXTURES, make_app
 from .jwt_helpers import (BASE, EC_KEY, EHR_ISS, EHR_JKU, FIRST_ROTATING_KEY, IMPOSTOR_EC, JKU_KEY, P256_KEY, RSA_KEY,
-                          ROTATED_KEY, ROTATING_ISS, ROTATING_JWKS_URL, SANDBOX_ISS, FakeJwksSession, claims_for,
+                          ROTATED_KEY, ROTATING_ISS, SMALL_RSA_KEY, ROTATING_JWKS_URL, SANDBOX_ISS, FakeJwksSession, claims_for,
                           hmac_signed, issuers_file, sandbox_key, sign, signed_with_other_alg, unsigned)
 from service.fixtures import build_hook_request, load_fixture
 
@@ -82,6 +82,8 @@ BAD_TOKENS = {
     "RS384 header on an EC key": (lambda: sign(claims_for(DISCOVERY), RSA_KEY, kid="ec-1"), "does not fit alg RS384"),
     "ES384 header on a P-256 key": (lambda: signed_with_other_alg(claims_for(DISCOVERY), P256_KEY, "ES384"),
                                     "does not fit alg ES384"),
+    "RS384 with a 1024-bit RSA key": (lambda: signed_with_other_alg(claims_for(DISCOVERY), SMALL_RSA_KEY, "RS384"),
+                                      "InvalidKeyError"),
     "expired": (lambda: sign(claims_for(DISCOVERY, iat=_now() - 900, exp=_now() - 300), EC_KEY),
                 "ExpiredSignatureError"),
     "exp absurdly far": (lambda: sign(claims_for(DISCOVERY, exp=_now() + 10 * 3600), EC_KEY), "more than 3600 s ahead"),
