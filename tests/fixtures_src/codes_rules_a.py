@@ -33,3 +33,4 @@ PANTOPRAZOLE_40 = coding(RX, "314200", "pantoprazole 40 MG Delayed Release Oral 
 HBA1C = coding(LNC, "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood")
 FASTING_GLUCOSE = coding(LNC, "1558-6", "Fasting glucose [Mass/volume] in Serum or Plasma")
 GLUCOSE = coding(LNC, "2345-7", "Glucose [Mass/volume] in Serum or Plasma")
+LANREOTIDE_60_SCD = coding(RX, "749811", "0.2 ML lanreotide 300 MG/ML Prefilled Syringe")
