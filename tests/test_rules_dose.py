@@ -1,0 +1,105 @@
+"""Rule 8 `standard-dose-check` through the real HTTP app: which variant, the ordered and computed doses
+quoted, and the replacement order (delete the draft, create it again at the standard dose)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .rules_a_helpers import RXNORM, actions, codes_of, created, detail, dose_of, draft_refs, only_card
+
+RULE = "standard-dose-check"
+
+
+def fire(harness, name: str, hook: str = "order-sign", **kwargs) -> dict:
+    return only_card(harness, f"{RULE}--{name}", hook, RULE, **kwargs)
+
+
+def test_octreotide_in_mg_above_750_micrograms_is_dose_escalation_info(harness):
+    card = fire(harness, "octreotide-sc-0-5-mg-three-times-daily")
+    assert card["indicator"] == "info"
+    text = detail(card)
+    assert "0.5 mg 3 times a day" in text and "1500 micrograms per day" in text
+    assert "150–750 micrograms/day" in text and "dose-escalated" in text
+    assert card.get("suggestions", []) == []  # a range has no single standard dose to offer
+
+
+def test_octreotide_below_150_micrograms_is_a_warning(harness):
+    card = fire(harness, "octreotide-sc-50-micrograms-twice-daily", "order-select")
+    assert card["indicator"] == "warning"
+    assert "below the standard dose: 100 micrograms per day" in card["summary"]
+
+
+@pytest.mark.parametrize("name", ["octreotide-sc-0-1-mg-three-times-daily", "octreotide-sc-100-mcg-every-8-hours",
+                                  "octreotide-lar-20-mg-every-28-days", "lanreotide-120-mg-monthly"])
+def test_standard_doses_in_other_units_and_schedules_are_silent(harness, name):
+    assert harness.cards_of(f"{RULE}--{name}", "order-sign", RULE) == []
+
+
+def test_octreotide_lar_every_3_weeks_is_compared_per_4_weeks(harness):
+    card = fire(harness, "octreotide-lar-30-mg-every-3-weeks")
+    assert card["indicator"] == "info"
+    assert "30 mg every 3 weeks" in detail(card) and "40 mg per 4 weeks" in detail(card)
+    assert "10–30 mg every 4 weeks" in detail(card)
+
+
+def test_lanreotide_every_14_days_offers_the_4_weekly_standard(harness):
+    fixture = f"{RULE}--lanreotide-120-mg-every-14-days-product-code"
+    card = fire(harness, "lanreotide-120-mg-every-14-days-product-code")
+    assert card["indicator"] == "info" and "240 mg per 4 weeks" in detail(card)
+    assert [a["resourceId"] for a in actions(card, "delete")] == draft_refs(harness, fixture)
+    (replacement,) = created(card)
+    assert codes_of(replacement) == {(RXNORM, "749816")}  # the prescriber's own product is kept
+    assert dose_of(replacement) == (120, "mg", {"frequency": 1, "period": 4, "periodUnit": "wk"})
+
+
+def test_everolimus_5_mg_is_a_warning_with_the_standard_order_to_replace_it(harness):
+    fixture = f"{RULE}--everolimus-5-mg-daily-icd10-only"
+    card = fire(harness, "everolimus-5-mg-daily-icd10-only")
+    assert card["indicator"] == "warning"
+    assert "5 mg once daily" in detail(card) and "10 mg once daily" in detail(card)
+    (suggestion,) = card["suggestions"]
+    assert suggestion["isRecommended"] is True
+    assert [a["resourceId"] for a in actions(card, "delete")] == draft_refs(harness, fixture)
+    (replacement,) = created(card)
+    assert "id" not in replacement and "meta" not in replacement and replacement["status"] == "draft"
+    assert codes_of(replacement) == {(RXNORM, "845507")}
+    assert dose_of(replacement) == (10, "mg", {"frequency": 1, "period": 1, "periodUnit": "d"})
+
+
+def test_the_replacement_order_passes_the_check(harness):
+    fixture = f"{RULE}--everolimus-5-mg-daily-icd10-only"
+    replacement = dict(created(fire(harness, "everolimus-5-mg-daily-icd10-only"))[0], id="draft-replacement")
+    (original,) = draft_refs(harness, fixture)
+    cards = harness.cards_of(fixture, "order-select", RULE, extra_drafts=[replacement],
+                             selections=["MedicationRequest/draft-replacement"])
+    assert cards == []
+    assert original != "MedicationRequest/draft-replacement"
+
+
+def test_everolimus_twice_daily_is_a_schedule_warning(harness):
+    card = fire(harness, "everolimus-5-mg-bid-timing-code")
+    assert card["indicator"] == "warning"
+    assert "non-standard schedule" in card["summary"] and "5 mg 2 times a day" in detail(card)
+
+
+def test_sunitinib_above_standard_is_a_warning_not_escalation(harness):
+    card = fire(harness, "sunitinib-50-mg-daily-product-code")
+    assert card["indicator"] == "warning"
+    assert "above the standard dose: 50 mg per day; standard 37.5 mg once daily" in card["summary"]
+    (replacement,) = created(card)
+    assert codes_of(replacement) == {(RXNORM, "616292")}
+    assert dose_of(replacement)[0] == 37.5
+    assert "https://doi.org/10.1056/NEJMoa1316158" in [link["url"] for link in card["links"]]
+
+
+def test_a_referenced_medication_is_checked_too(harness):
+    card = fire(harness, "sunitinib-25-mg-medication-reference")
+    assert "sunitinib 50 MG Oral Capsule: 25 mg once daily" in detail(card)
+    (replacement,) = created(card)
+    assert replacement["medicationReference"] == {"reference": "Medication/dose-sun-25-med-2"}
+
+
+def test_summaries_stay_short(harness):
+    for name in ("octreotide-lar-10-mg-every-8-weeks", "lanreotide-60-mg-monthly",
+                 "octreotide-sc-0-5-mg-three-times-daily"):
+        assert len(fire(harness, name)["summary"]) < 140
