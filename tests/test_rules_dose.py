@@ -103,3 +103,27 @@ def test_summaries_stay_short(harness):
     for name in ("octreotide-lar-10-mg-every-8-weeks", "lanreotide-60-mg-monthly",
                  "octreotide-sc-0-5-mg-three-times-daily"):
         assert len(fire(harness, name)["summary"]) < 140
+
+
+ODD_DOSAGES = [
+    [{"timing": {}}],
+    [{"timing": {"repeat": {"periodUnit": "d"}}, "doseAndRate": [{"doseQuantity": {"value": 10}}]}],
+    [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+      "doseAndRate": [{"rateQuantity": {"value": 50, "unit": "ug/h"}}]}],
+    [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon"]}},
+      "doseAndRate": [{"doseQuantity": {"value": 10, "unit": "mg"}}]}],
+    [{"timing": {"code": {"text": "every four weeks"}}, "doseAndRate": [{"doseQuantity": {"value": 120, "unit": "mg"}}]}],
+    [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+      "doseAndRate": [{"doseQuantity": {"value": 10, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg/d"}}]}],
+]
+
+
+@pytest.mark.parametrize("dosage", ODD_DOSAGES)
+def test_odd_dosages_give_no_card_and_no_failure(harness, dosage):
+    fixture = f"{RULE}--everolimus-dose-text-only"
+    draft = {"resourceType": "MedicationRequest", "id": "draft-odd", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/dose-evr-text"}, "dosageInstruction": dosage,
+             "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "845507"}]}}
+    body = harness.fire(fixture, "order-select", extra_drafts=[draft], selections=["MedicationRequest/draft-odd"])
+    assert "extension" not in body  # no rule failed or was skipped
+    assert [c for c in body["cards"] if c["source"]["topic"]["code"] == RULE] == []

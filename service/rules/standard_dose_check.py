@@ -15,10 +15,12 @@ import math
 from ..cards import Finding
 from ..dosing import Regimen, describe_quantity, describe_schedule, parse_regimen
 from ..record import reference_key
-from ..units import UCUM_SYSTEM
+from ..units import UCUM_SYSTEM, warm_up
 from .common import RuleContext, drug_entries, drug_name, has_pnet, ssa_formulation, triggering_medication_drafts
 
 DRUG_SETS = ("somatostatin-analogs", "everolimus", "sunitinib")
+
+warm_up()  # the rule is loaded at start-up: build the UCUM registry then, not in the first hook call
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
