@@ -110,6 +110,19 @@ def test_invalid_fhir_draft_is_400_naming_its_place(harness):
     assert "status" in body["problems"][0]["message"]
 
 
+@pytest.mark.parametrize("field, value", [
+    ("medicationReference", "Medication/not-an-object"),
+    ("medicationCodeableConcept", ["not", "an", "object"]),
+    ("dosageInstruction", {"text": "not a list"}),
+])
+def test_wrongly_shaped_draft_fields_are_400_not_500(harness, field, value):
+    body = harness.request(FIXTURE, "order-sign")
+    body["context"]["draftOrders"]["entry"][0]["resource"][field] = value
+    response = harness.post("pnet-order-sign", body)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["problems"][0]["pointer"].startswith("/context/draftOrders/entry/0")
+
+
 def test_invalid_prefetched_condition_is_400_naming_its_place(harness):
     body = harness.request(FIXTURE, "order-sign")
     body["prefetch"]["conditions"]["entry"][0]["resource"]["onsetDateTime"] = "yesterday"

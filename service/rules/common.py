@@ -50,8 +50,15 @@ class DoseEvent:
 
 # --- conditions ---------------------------------------------------------------------------------------
 
+def as_dict(value) -> dict:
+    """`value` if it is a JSON object, else {}: raw resources are read before validation, so a field of
+    the wrong shape must not raise (validation reports it when the resource is used)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _coded_status(concept: dict | None) -> str | None:
-    for coding in (concept or {}).get("coding") or []:
+    codings_ = as_dict(concept).get("coding")
+    for coding in codings_ if isinstance(codings_, list) else []:
         if isinstance(coding, dict) and coding.get("code"):
             return coding["code"]
     return None
@@ -123,7 +130,7 @@ def medication_concept(ctx: RuleContext, resource: dict) -> dict | None:
     (contained, prefetched, in the drafts, or fetched)."""
     if isinstance(resource.get("medicationCodeableConcept"), dict):
         return resource["medicationCodeableConcept"]
-    reference = (resource.get("medicationReference") or {}).get("reference")
+    reference = as_dict(resource.get("medicationReference")).get("reference")
     medication = ctx.record.resolve(reference, resource)
     if medication is None:
         return None
