@@ -161,3 +161,15 @@ def test_scope_no_pnet_means_no_therapy_card_at_all(harness):
                     "sunitinib-baseline-monitoring--renal-cancer-no-pnet",
                     "pasireotide-with-everolimus--transplant-everolimus-no-pnet"):
         assert harness.cards_of(fixture, "order-sign") == [], fixture
+
+
+def test_dose_intense_schedules_are_recognised_in_their_usual_spellings():
+    from service.rules.temozolomide_pjp_prophylaxis import schedule_pattern
+
+    pattern = schedule_pattern(7, 7)
+    for text in ("150 mg/m2 daily, 7 days on / 7 days off", "7 on/7 off", "days 1-7 and 15-21 of 28",
+                 "one week on, one week off", "alternating weeks"):
+        assert pattern.search(text), text
+    for text in ("200 mg/m2 daily on days 10-14 of each 28-day cycle", "daily for 5 days every 28 days",
+                 "7 days on, 21 days off"):
+        assert not pattern.search(text), text

@@ -1,7 +1,7 @@
 """Fixtures for rule 17 `temozolomide-without-capecitabine`."""
 
 from .builder import Patient
-from .codes import ICD_C25_4, PNET_WD
+from .codes import CBC_DIFF, ICD_C25_4, PNET_WD
 from .therapy_codes import (CAP_DOSE, CAPECITABINE, CAPECITABINE_500, TEMODAR_100, TEMOZOLOMIDE, TEMOZOLOMIDE_100,
                             TMZ_DOSE, XELODA_500, text_condition)
 
@@ -62,6 +62,14 @@ def cancelled_temozolomide_draft():
     return p
 
 
+def temozolomide_not_selected():
+    """order-select: temozolomide is an earlier draft of the session; the newly selected order is a CBC."""
+    p = _pnet("tmz-not-selected", "Hedy")
+    p.draft_med(TEMOZOLOMIDE_100, **TMZ_DOSE)
+    p.draft_service(CBC_DIFF, selected=True)
+    return p
+
+
 FIXTURES = {
     f"{RULE}--temozolomide-alone-pnet": temozolomide_alone_pnet,
     f"{RULE}--temodar-product-code-icd10-only": temodar_product_code_icd10_only,
@@ -70,4 +78,5 @@ FIXTURES = {
     f"{RULE}--capecitabine-active": capecitabine_active,
     f"{RULE}--glioblastoma-no-pnet": glioblastoma_no_pnet,
     f"{RULE}--cancelled-temozolomide-draft": cancelled_temozolomide_draft,
+    f"{RULE}--temozolomide-not-selected": temozolomide_not_selected,
 }
