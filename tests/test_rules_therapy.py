@@ -99,10 +99,12 @@ def test_ssa_switch_in_nonfunctional_tumor_stops_the_whole_active_order(harness)
 
 
 def test_ssa_switch_in_functional_tumor_says_continue_without_a_stop(harness):
-    card = _one(harness, "ssa-on-therapy-switch--sunitinib-lanreotide-icd10-gastrinoma-pair", "ssa-on-therapy-switch")
-    assert "Functional pNET: continue" in card["summary"]
-    assert "Increased secretion of gastrin" in _text(card)
-    assert "suggestions" not in card
+    for fixture, syndrome in (("sunitinib-lanreotide-icd10-gastrinoma-pair", "Increased secretion of gastrin"),
+                              ("everolimus-icd10-e16-8-other-syndrome", "Other specified disorders of pancreatic")):
+        card = _one(harness, f"ssa-on-therapy-switch--{fixture}", "ssa-on-therapy-switch")
+        assert "Functional pNET: continue" in card["summary"]
+        assert syndrome in _text(card)
+        assert "suggestions" not in card
 
 
 def test_streptozocin_with_low_egfr_quotes_the_value_and_date(harness):

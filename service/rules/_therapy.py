@@ -42,11 +42,14 @@ def nec_conditions(ctx: RuleContext) -> list[dict]:
     return nec if nec and other_pancreatic else []
 
 
+OTHER_HORMONE_SYNDROME = "other-hormone-syndrome"
+
+
 def functional_conditions(ctx: RuleContext) -> list[dict]:
-    """Conditions naming a hormone syndrome (insulinoma, gastrinoma, VIPoma, glucagonoma, somatostatinoma),
-    by SNOMED CT or by an ICD-10-CM neoplasm + E16.x pair."""
+    """Conditions naming a hormone syndrome: insulinoma, gastrinoma, VIPoma, glucagonoma, somatostatinoma (by
+    SNOMED CT or an ICD-10-CM neoplasm + E16.x pair), or another one (E16.8, carcinoid syndrome)."""
     found = []
-    for name in FUNCTIONAL_SETS:
+    for name in FUNCTIONAL_SETS + (OTHER_HORMONE_SYNDROME,):
         if name in ctx.terminology.value_sets:
             found += [c for c in conditions_in(ctx, name) if c not in found]
     return found

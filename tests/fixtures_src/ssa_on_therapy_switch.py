@@ -3,7 +3,7 @@
 from .builder import Patient, qty
 from .codes import (EVEROLIMUS_10, ICD_C25_4, LANREOTIDE, LANREOTIDE_120_SBD, OCTREOTIDE_LAR_20, OCTREOTIDE_SC,
                     PNET_NONFUNCTIONAL, PNET_WD, VIPOMA)
-from .therapy_codes import CAP_DOSE, CKD, EVEROLIMUS, ICD_E16_4, STREPTOZOCIN, SUNITINIB, XELODA_500
+from .therapy_codes import CAP_DOSE, CKD, EVEROLIMUS, ICD_E16_4, ICD_E16_8, STREPTOZOCIN, SUNITINIB, XELODA_500
 
 RULE = "ssa-on-therapy-switch"
 DAILY = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
@@ -46,6 +46,16 @@ def streptozocin_medication_reference_nonfunctional():
     return p
 
 
+def everolimus_icd10_e16_8_other_syndrome():
+    """ICD-10-CM only: C25.4 + E16.8 is a functional tumor of unstated type (maybe a VIPoma): continue the SSA."""
+    p = Patient("switch-e168", "Ines", "Switch")
+    p.condition(ICD_C25_4, onset_days=800)
+    p.condition(ICD_E16_8, onset_days=800)
+    p.med_request(LANREOTIDE_120_SBD, status="active", authored_days=300, dose=qty(120, "mg"), timing=EVERY_4_WEEKS)
+    p.draft_med(EVEROLIMUS_10, dose=qty(10, "mg"), timing=DAILY)
+    return p
+
+
 def lanreotide_stopped():
     p = Patient("switch-stopped", "Jana", "Switch")
     p.condition(PNET_NONFUNCTIONAL, onset_days=900)
@@ -85,6 +95,7 @@ FIXTURES = {
     f"{RULE}--capecitabine-lar-product-code-vipoma": capecitabine_lar_product_code_vipoma,
     f"{RULE}--sunitinib-lanreotide-icd10-gastrinoma-pair": sunitinib_lanreotide_icd10_gastrinoma_pair,
     f"{RULE}--streptozocin-medication-reference-nonfunctional": streptozocin_medication_reference_nonfunctional,
+    f"{RULE}--everolimus-icd10-e16-8-other-syndrome": everolimus_icd10_e16_8_other_syndrome,
     f"{RULE}--lanreotide-stopped": lanreotide_stopped,
     f"{RULE}--short-acting-octreotide-only": short_acting_octreotide_only,
     f"{RULE}--everolimus-transplant-no-pnet": everolimus_transplant_no_pnet,

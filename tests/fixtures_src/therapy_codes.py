@@ -10,6 +10,7 @@ PNET_NEC = coding(SCT, "1186869002", "Neuroendocrine carcinoma of pancreas (diso
 NEC_POORLY_DIFF = coding(SCT, "123631000119103", "Malignant poorly differentiated neuroendocrine carcinoma (disorder)")
 ICD_C7A_1 = coding(ICD, "C7A.1", "Malignant poorly differentiated neuroendocrine tumors")
 ICD_E16_4 = coding(ICD, "E16.4", "Increased secretion of gastrin")
+ICD_E16_8 = coding(ICD, "E16.8", "Other specified disorders of pancreatic internal secretion")
 CKD = coding(SCT, "709044004", "Chronic kidney disease")
 
 # drugs
