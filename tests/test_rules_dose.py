@@ -127,3 +127,15 @@ def test_odd_dosages_give_no_card_and_no_failure(harness, dosage):
     body = harness.fire(fixture, "order-select", extra_drafts=[draft], selections=["MedicationRequest/draft-odd"])
     assert "extension" not in body  # no rule failed or was skipped
     assert [c for c in body["cards"] if c["source"]["topic"]["code"] == RULE] == []
+
+
+def test_every_regimen_in_the_card_file_is_complete(app):
+    """A regimen missing a key would make the rule fail at run time; say which one at test time."""
+    (spec,) = [r.spec for r in app.extensions["pnet_cds"].rules if r.spec.id == RULE]
+    terminology = app.extensions["pnet_cds"].terminology
+    ingredients = {entry.ingredient for name in spec.value_sets for entry in terminology[name].entries.values()}
+    for regimen in spec.parameters["regimens"]:
+        assert {"label", "ingredient", "unit", "basis_days", "min", "max"} <= set(regimen), regimen
+        assert regimen["ingredient"] in ingredients, regimen
+        assert regimen["unit"] in ("mg", "ug") and 0 < regimen["min"] <= regimen["max"], regimen
+        assert regimen.get("formulation") in (None, "short-acting", "long-acting"), regimen
