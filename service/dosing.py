@@ -10,7 +10,7 @@ instructions, a frequency or period range — gives None, so a dose rule stays s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import units
 
@@ -26,10 +26,11 @@ TIMING_CODES = {
 
 @dataclass(frozen=True)
 class Schedule:
-    """`frequency` administrations every `period_days` days."""
+    """`frequency` administrations every `period_days` days (`written`: how a month-based order said it)."""
 
     frequency: float
     period_days: float
+    written: str = field(default="", compare=False)
 
     @property
     def interval_days(self) -> float:
@@ -144,7 +145,13 @@ def _schedule(frequency, period, period_unit, month_days: float | None) -> Sched
         days = float(period) * month_days
     else:
         days = units.convert(float(period), period_unit, "d") if period_unit else None
-    return Schedule(float(frequency), days) if days else None
+    written = _months_text(frequency, period) if period_unit == "mo" else ""
+    return Schedule(float(frequency), days, written) if days else None
+
+
+def _months_text(frequency, period) -> str:
+    every = "monthly" if period == 1 else f"every {period:g} months"
+    return every if frequency == 1 else f"{frequency:g} times {'a month' if period == 1 else every}"
 
 
 def _timing_code(concept: dict | None) -> str | None:
@@ -172,7 +179,9 @@ def describe_quantity(value: float, unit: str) -> str:
 
 
 def describe_schedule(schedule: Schedule) -> str:
-    """"3 times a day", "once daily", "every 4 weeks", "every 8 hours" — for card text."""
+    """"3 times a day", "once daily", "every 4 weeks", "every 8 hours", "monthly" — for card text."""
+    if schedule.written:
+        return schedule.written
     per_day, interval = schedule.times_per_day, schedule.interval_days
     if abs(per_day - 1) < 1e-9:
         return "once daily"

@@ -154,6 +154,12 @@ def test_describe_schedule(schedule, text):
     assert describe_schedule(schedule) == text
 
 
+def test_a_month_based_order_is_described_as_written():
+    regimen = parse_regimen(order(120, "mg", {"frequency": 1, "period": 1, "periodUnit": "mo"}), "mg", month_days=28)
+    assert describe_schedule(regimen.schedule) == "monthly"
+    assert regimen.schedule.interval_days == 28
+
+
 def test_describe_quantity():
     assert describe_quantity(300.00000000000006, "ug") == "300 micrograms"
     assert describe_quantity(37.5, "mg") == "37.5 mg"

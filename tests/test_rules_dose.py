@@ -139,3 +139,9 @@ def test_every_regimen_in_the_card_file_is_complete(app):
         assert regimen["ingredient"] in ingredients, regimen
         assert regimen["unit"] in ("mg", "ug") and 0 < regimen["min"] <= regimen["max"], regimen
         assert regimen.get("formulation") in (None, "short-acting", "long-acting"), regimen
+
+
+def test_a_monthly_depot_is_quoted_as_monthly_and_compared_per_4_weeks(harness):
+    card = fire(harness, "lanreotide-60-mg-monthly")
+    assert "60 mg monthly, that is 60 mg per 4 weeks" in detail(card)
+    assert "120 mg every 4 weeks" in detail(card)

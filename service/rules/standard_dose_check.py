@@ -122,7 +122,7 @@ def _standard_order(draft: dict, standard: dict) -> dict | None:
     if standard["min"] != standard["max"] or not ("interval_days" in standard or "times_per_day" in standard):
         return None
     order = {key: value for key, value in copy.deepcopy(draft).items()
-             if key not in ("id", "meta", "dosageInstruction")}
+             if key not in ("id", "meta", "identifier", "dosageInstruction")}
     order["status"] = "draft"
     if "interval_days" in standard:
         days = standard["interval_days"]
