@@ -2,7 +2,8 @@
 
 Lu-177 dotatate drafted while on a cytotoxic (an active order, a dose given within the recent window, or a
 cytotoxic among the same draft orders); or a cytotoxic drafted while a Lu-177 course is in progress (a
-PRRT dose within the course window). One card per hook call, the Lu-177 direction first.
+PRRT dose within the course window, or a Lu-177 draft beside it that order-select did not select). One card
+per hook call, the Lu-177 direction first.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from ..cards import Finding
 from ..fhirtime import format_date
 from .common import (DoseEvent, RuleContext, active_medications, draft_medications, drug_name,
                      triggering_medication_drafts)
-from .prrt import doses_within, lutetium_drafts, whole_days
+from .prrt import LUTETIUM, doses_within, in_prrt_scope, lutetium_drafts, whole_days
 
 CYTOTOXIC = "cytotoxic-chemotherapy"
 
@@ -24,14 +25,19 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
             return [Finding("lutetium-on-chemotherapy", {"drug": drug_name(ctx, lutetium[0]),
                                                          "chemotherapy": "; ".join(chemotherapy)})]
     chemotherapy_drafts = triggering_medication_drafts(ctx, CYTOTOXIC)
-    if chemotherapy_drafts:
-        recent = doses_within(ctx, ctx.days("course_in_progress_days"))
-        if recent:
-            days = whole_days(recent[0].when, ctx.now)
-            return [Finding("chemotherapy-during-prrt", {
-                "drug": ", ".join(drug_name(ctx, draft) for draft in chemotherapy_drafts),
-                "last_prrt_date": format_date(recent[0].when), "days_since": days, "weeks_since": days // 7,
-                "prrt_evidence": recent[0].evidence})]
+    if not chemotherapy_drafts:
+        return []
+    names = ", ".join(drug_name(ctx, draft) for draft in chemotherapy_drafts)
+    recent = doses_within(ctx, ctx.days("course_in_progress_days"))
+    if recent:
+        days = whole_days(recent[0].when, ctx.now)
+        return [Finding("chemotherapy-during-prrt", {
+            "drug": names, "last_prrt_date": format_date(recent[0].when), "days_since": days,
+            "weeks_since": days // 7, "prrt_evidence": recent[0].evidence})]
+    drafted_lutetium = draft_medications(ctx, LUTETIUM)  # order-select: drafted but not selected
+    if drafted_lutetium and in_prrt_scope(ctx):
+        return [Finding("lutetium-on-chemotherapy", {"drug": drug_name(ctx, drafted_lutetium[0]),
+                                                     "chemotherapy": f"{names} (among the draft orders)"})]
     return []
 
 
