@@ -26,12 +26,15 @@ def lutetium_drafts(ctx: RuleContext) -> list[dict]:
 
 def in_prrt_scope(ctx: RuleContext) -> bool:
     """RULES.md scope for the PRRT rules: an active pancreatic NET, or PRRT received before."""
-    return has_pnet(ctx) or bool(prrt_history(ctx))
+    return has_pnet(ctx) or bool(course_doses(ctx))
 
 
 def course_doses(ctx: RuleContext) -> list[DoseEvent]:
-    """PRRT doses received up to now, newest first, one per day (see `common.prrt_history`)."""
-    return [dose for dose in prrt_history(ctx) if dose.when <= ctx.now]
+    """PRRT doses received up to now, newest first, one per day (see `common.prrt_history`); computed
+    once per request, as five rules ask."""
+    if "prrt_course_doses" not in ctx.record.memo:
+        ctx.record.memo["prrt_course_doses"] = [dose for dose in prrt_history(ctx) if dose.when <= ctx.now]
+    return ctx.record.memo["prrt_course_doses"]
 
 
 def doses_within(ctx: RuleContext, window: timedelta) -> list[DoseEvent]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..cards import Finding, Markdown, escape_markdown
 from ..fhirtime import effective_time, format_date
 from .common import (RuleContext, describe_result, draft_service_requests, drug_name, is_above_range,
-                     is_below_range, latest_observation, observations, service_requests)
+                     is_below_range, latest_observation, service_requests)
 from .prrt import lutetium_drafts
 
 PENDING = {"active", "on-hold"}
@@ -28,8 +28,8 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
         abnormal += [o for o in latest if is_below_range(o) or is_above_range(o)]
         missing[group] = not latest and not _ordered(ctx, ctx.params[f"{group}_order_value_sets"])
     facts = {"drug": drug_name(ctx, drafts[0]), "cbc_missing": missing["cbc"], "renal_missing": missing["renal"],
-             "last_cbc_date": _last_date(ctx, ctx.params["cbc_value_sets"]),
-             "last_renal_date": _last_date(ctx, ctx.params["renal_value_sets"])}
+             "last_cbc_date": _last_date(ctx, ctx.params["cbc_value_sets"]) if missing["cbc"] else None,
+             "last_renal_date": _last_date(ctx, ctx.params["renal_value_sets"]) if missing["renal"] else None}
     if abnormal:
         return [Finding("out-of-range", {**facts, "abnormal_results": Markdown(_lines(abnormal))})]
     if missing["cbc"] or missing["renal"]:
@@ -43,7 +43,8 @@ def _ordered(ctx: RuleContext, value_set_ids: list[str]) -> bool:
 
 
 def _last_date(ctx: RuleContext, value_set_ids: list[str]) -> str | None:
-    dates = [effective_time(found[0]) for vs in value_set_ids if (found := observations(ctx, vs))]
+    """Date of the newest result of any of the labs (validating only those newest results)."""
+    dates = [effective_time(found) for vs in value_set_ids if (found := latest_observation(ctx, vs))]
     return format_date(max(dates)) if dates else None
 
 
