@@ -78,6 +78,7 @@ def test_schedule_dose_too_soon_quotes_dose_number_and_previous_date(harness, ho
     assert "would be dose 3 of 4" in detail
     assert f"previous dose on {day(35)} (5 weeks ago, 35 days; evidence: administration)" in detail
     assert f"first dose on {day(91)}" in detail
+    assert f"next dose is due from {day(35 - 56)}, 8 weeks after the previous one" in detail
     assert "7.4 GBq (200 mCi) IV over 30 minutes every 8 weeks, for a total of 4 doses" in detail
     assert "ordered activity" not in detail  # 7.4 GBq is standard
 

@@ -32,10 +32,11 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
 def _previous_dose(ctx: RuleContext, doses: list) -> dict:
     if not doses:
         return {"previous_date": None, "days_since": None, "weeks_since": None, "previous_evidence": None,
-                "first_date": None}
+                "first_date": None, "due_date": None}
     days = whole_days(doses[0].when, ctx.now)
     return {"previous_date": format_date(doses[0].when), "days_since": days, "weeks_since": days // 7,
-            "previous_evidence": doses[0].evidence, "first_date": format_date(doses[-1].when)}
+            "previous_evidence": doses[0].evidence, "first_date": format_date(doses[-1].when),
+            "due_date": format_date(doses[0].when + ctx.days("dose_interval_days"))}
 
 
 def _activity(ctx: RuleContext, draft: dict) -> dict:
