@@ -13,7 +13,7 @@ from datetime import date
 from ..cards import Finding, Markdown, escape_markdown
 from ..fhirtime import effective_time, format_date, months_between, parse_fhir_datetime
 from .common import RuleContext, describe_result, draft_service_requests, is_below_range, latest_observation, service_requests
-from .prrt import course_doses
+from ._prrt import course_doses
 
 REFERRAL = "hematology-referral"
 REFERRAL_ON_RECORD = {"draft", "active", "on-hold", "completed", "unknown"}

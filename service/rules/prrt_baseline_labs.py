@@ -11,7 +11,7 @@ from ..cards import Finding, Markdown, escape_markdown
 from ..fhirtime import effective_time, format_date
 from .common import (RuleContext, describe_result, draft_service_requests, drug_name, is_above_range,
                      is_below_range, latest_observation, service_requests)
-from .prrt import lutetium_drafts
+from ._prrt import lutetium_drafts
 
 PENDING = {"active", "on-hold"}
 

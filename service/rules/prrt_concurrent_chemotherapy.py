@@ -12,7 +12,7 @@ from ..cards import Finding
 from ..fhirtime import format_date
 from .common import (DoseEvent, RuleContext, active_medications, draft_medications, drug_name,
                      triggering_medication_drafts)
-from .prrt import LUTETIUM, doses_within, in_prrt_scope, lutetium_drafts, whole_days
+from ._prrt import LUTETIUM, doses_within, in_prrt_scope, lutetium_drafts, whole_days
 
 CYTOTOXIC = "cytotoxic-chemotherapy"
 

@@ -11,7 +11,7 @@ from ..cards import Finding
 from ..fhirtime import format_date
 from ..record import reference_key
 from .common import RuleContext, drug_name
-from .prrt import course_doses, lutetium_drafts, ordered_activity_mbq, same_activity, to_mbq, whole_days
+from ._prrt import course_doses, lutetium_drafts, ordered_activity_mbq, same_activity, to_mbq, whole_days
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:

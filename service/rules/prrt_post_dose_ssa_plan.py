@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..cards import Finding
 from ..fhirtime import format_date
 from .common import RuleContext, condition_label, conditions_in, draft_medications, drug_name, ssa_formulation
-from .prrt import add_months, course_doses, lutetium_drafts
+from ._prrt import add_months, course_doses, lutetium_drafts
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
