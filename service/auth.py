@@ -26,6 +26,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -261,6 +262,8 @@ def _header_of(token: str) -> dict:
         raise AuthError(f"typ {str(header.get('typ'))[:20]!r} is not JWT")
     if not isinstance(header.get("kid"), str) or not header["kid"]:
         raise AuthError("kid is missing")
+    if "crit" in header:  # RFC 7515 4.1.11: extensions we do not understand must be refused
+        raise AuthError("crit header names extensions this service does not support")
     if "jku" in header and not isinstance(header["jku"], str):
         raise AuthError("jku is not a string")
     return header
@@ -328,7 +331,7 @@ def init_auth(app: Flask, session: requests.Session) -> None:
 
 def _require_jwt() -> Response | None:
     path = request.path
-    if request.method == "OPTIONS" or not (path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")):
+    if request.method == "OPTIONS" or not is_guarded(path):
         return None
     verifier: Verifier = current_app.extensions["pnet_cds_auth"]
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -346,6 +349,12 @@ def _require_jwt() -> Response | None:
     client = g.cds_client
     log.info("authenticated iss=%s tenant=%r jti=%r", client.issuer.iss, (client.tenant or "-")[:100], client.jti)
     return None
+
+
+def is_guarded(path: str) -> bool:
+    """True for /cds-services and everything under it (with doubled slashes collapsed, as routing does)."""
+    path = re.sub(r"/{2,}", "/", path)
+    return path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")
 
 
 def expected_audience(settings: AuthSettings) -> str:

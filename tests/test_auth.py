@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from service.auth import GENERIC_MESSAGE, AuthSettings, KeyStore, MemoryReplayCache
+from service.auth import GENERIC_MESSAGE, AuthSettings, KeyStore, MemoryReplayCache, is_guarded
 from service.issuers import DEV_ISSUER, IssuerConfigError, Issuer, mint_dev_token, read_issuers_file
 
 from .conftest import FIXTURES, make_app
@@ -95,6 +95,8 @@ BAD_TOKENS = {
     "unknown kid": (lambda: sign(claims_for(DISCOVERY), EC_KEY, kid="no-such-kid"), "no key with kid 'no-such-kid'"),
     "jku off the allowlist": (lambda: sign(claims_for(DISCOVERY), EC_KEY, jku="https://evil.example.org/jwks.json"),
                               "is not on the allowlist"),
+    "crit extension": (lambda: sign(claims_for(DISCOVERY), EC_KEY, crit=["b64"], b64=False),
+                       "crit header names extensions"),
     "missing jti": (lambda: sign(claims_for(DISCOVERY, jti=None), EC_KEY), "MissingRequiredClaimError"),
     "missing exp": (lambda: sign(claims_for(DISCOVERY, exp=None), EC_KEY), "MissingRequiredClaimError"),
     "missing iat": (lambda: sign(claims_for(DISCOVERY, iat=None), EC_KEY), "MissingRequiredClaimError"),
@@ -207,6 +209,11 @@ def test_every_path_under_cds_services_is_guarded_even_unknown_ones(secure):
                  "/cds-services/a/b/c"):
         assert secure.post(path, json={}).status_code == 401, path
         assert secure.get(path).status_code == 401, path
+
+
+def test_guarded_paths_collapse_doubled_slashes():
+    assert is_guarded("//cds-services") and is_guarded("/cds-services//x") and is_guarded("/cds-services")
+    assert not is_guarded("/cds-servicesX") and not is_guarded("/healthz") and not is_guarded("/sandbox/cds-services")
 
 
 def test_open_paths_and_cors_preflight_need_no_token(secure):

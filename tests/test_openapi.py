@@ -54,7 +54,9 @@ def app_routes(app) -> set[tuple[str, str]]:
 
 
 def test_every_route_is_documented_and_every_documented_route_exists(secure_app):
-    assert app_routes(secure_app) == documented_routes()
+    routes, documented = app_routes(secure_app), documented_routes()
+    assert not routes - documented, f"routes missing from service/openapi.yaml (add them): {sorted(routes - documented)}"
+    assert not documented - routes, f"service/openapi.yaml documents routes the app lacks: {sorted(documented - routes)}"
 
 
 def test_served_document_is_the_file_with_the_request_schema(secure_app):
