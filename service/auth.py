@@ -62,6 +62,7 @@ PROTECTED_PREFIX = "/cds-services"
 MAX_JTI_LENGTH = 256
 MAX_TOKEN_LENGTH = 16 * 1024
 MAX_JWKS_BYTES = 256 * 1024
+REPLAY_CACHE_EXTENSION = "pnet_cds_replay_cache"
 
 
 class AuthError(Exception):
@@ -116,6 +117,26 @@ class MemoryReplayCache:
                 return False
             self._seen[(issuer, jti)] = expires_at
             return True
+
+
+class SharedReplayCache:
+    """The ReplayCache a shared store registers as `app.extensions["pnet_cds_replay_cache"]` (any object with
+    `remember_jti(issuer, jti, expires_at) -> bool`, e.g. the database store), looked up at each call so the
+    order of start-up does not matter; this process's memory while none is registered, or when the shared
+    store fails (the token is still fully verified; only replay detection narrows to this process)."""
+
+    def __init__(self, app: Flask, local: ReplayCache | None = None):
+        self._extensions = app.extensions
+        self._local = local or MemoryReplayCache()
+
+    def remember_jti(self, issuer: str, jti: str, expires_at: float) -> bool:
+        shared = self._extensions.get(REPLAY_CACHE_EXTENSION)
+        if shared is not None:
+            try:
+                return shared.remember_jti(issuer, jti, expires_at)
+            except Exception as exc:  # the database is down: keep serving, with per-process replay checks
+                log.error("shared jti replay cache failed (%s); using this process's memory", type(exc).__name__)
+        return self._local.remember_jti(issuer, jti, expires_at)
 
 
 class KeyStore:
@@ -320,7 +341,7 @@ def init_auth(app: Flask, session: requests.Session) -> None:
         return
     settings = auth_settings(app.config)
     issuers = issuer_config.load_trusted_issuers(app)
-    replay = app.config.get("JTI_REPLAY_CACHE") or MemoryReplayCache()
+    replay = app.config.get("JTI_REPLAY_CACHE") or SharedReplayCache(app)
     app.extensions["pnet_cds_auth"] = Verifier(issuers, KeyStore(session, settings), replay, settings)
     log.info("authentication on; trusted issuers: %s", ", ".join(sorted(issuers)) or "(none)")
     if not settings.public_base_url and any(not i.loopback_only for i in issuers.values()):

@@ -10,14 +10,14 @@ import time
 
 import pytest
 
+from service.fixtures import build_hook_request, load_fixture
 from service.auth import GENERIC_MESSAGE, AuthSettings, KeyStore, MemoryReplayCache, is_guarded
 from service.issuers import DEV_ISSUER, IssuerConfigError, Issuer, mint_dev_token, read_issuers_file
 
 from .conftest import FIXTURES, make_app
-from .jwt_helpers import (BASE, EC_KEY, EHR_ISS, EHR_JKU, FIRST_ROTATING_KEY, IMPOSTOR_EC, JKU_KEY, P256_KEY, RSA_KEY,
+from .jwt_helpers import (BASE, EC_KEY, EHR_JKU, FIRST_ROTATING_KEY, IMPOSTOR_EC, JKU_KEY, P256_KEY, RSA_KEY,
                           ROTATED_KEY, ROTATING_ISS, SMALL_RSA_KEY, ROTATING_JWKS_URL, SANDBOX_ISS, FakeJwksSession, claims_for,
                           hmac_signed, issuers_file, sandbox_key, sign, signed_with_other_alg, unsigned)
-from service.fixtures import build_hook_request, load_fixture
 
 DISCOVERY = f"{BASE}/cds-services"
 SERVICE = f"{BASE}/cds-services/pnet-patient-view"
@@ -349,3 +349,34 @@ def test_an_oversized_jwks_is_ignored(jwks_session):
     store = KeyStore(jwks_session, AuthSettings())
     assert store.find(Issuer(iss="https://big.example.org", jwks_url="https://big.example.org/jwks.json"),
                       "ec-1", None) is None
+
+
+class RecordingStore:
+    """Stands in for the database store: a shared replay cache that can fail."""
+
+    def __init__(self):
+        self.seen, self.down = set(), False
+
+    def remember_jti(self, issuer, jti, expires_at):
+        if self.down:
+            raise ConnectionError("database down")
+        if (issuer, jti) in self.seen:
+            return False
+        self.seen.add((issuer, jti))
+        return True
+
+
+def test_a_registered_shared_replay_cache_is_used_by_every_app(tmp_path, caplog):
+    store = RecordingStore()
+    apps = [make_app(AUTH=True, ISSUERS_FILE=str(issuers_file(tmp_path))) for _ in range(2)]
+    for app in apps:  # two processes, one database
+        app.extensions["pnet_cds_replay_cache"] = store
+    token = sign(claims_for(DISCOVERY), EC_KEY)
+    assert call(apps[0].test_client(), token).status_code == 200
+    assert call(apps[1].test_client(), token).status_code == 401  # replayed against the other process
+    store.down = True
+    fresh = sign(claims_for(DISCOVERY), EC_KEY)
+    with caplog.at_level(logging.ERROR, logger="service"):
+        assert call(apps[0].test_client(), fresh).status_code == 200
+        assert call(apps[0].test_client(), fresh).status_code == 401  # the process's own memory still catches it
+    assert "shared jti replay cache failed (ConnectionError)" in caplog.text

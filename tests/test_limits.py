@@ -4,7 +4,6 @@ global list) names it."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
