@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-FIXTURE = "multi-problem--vipoma-lar-capecitabine-prrt-stale-cbc"
+FIXTURE = "prrt-long-acting-ssa-washout--multi-problem-vipoma-capecitabine-stale-cbc"
 ORDER_CARDS = [
     ("warning", "prrt-long-acting-ssa-washout"),
     ("warning", "prrt-concurrent-chemotherapy"),

@@ -28,6 +28,6 @@ def vipoma_lar_capecitabine_prrt_stale_cbc():
     return p
 
 
-FIXTURES = {"multi-problem--vipoma-lar-capecitabine-prrt-stale-cbc": vipoma_lar_capecitabine_prrt_stale_cbc}
+FIXTURES = {"prrt-long-acting-ssa-washout--multi-problem-vipoma-capecitabine-stale-cbc": vipoma_lar_capecitabine_prrt_stale_cbc}
 
 
