@@ -90,7 +90,8 @@ def _warm_fhir_models() -> None:
 
     for resource_type in WARM_RESOURCE_TYPES:
         get_fhir_model_class(resource_type)
-    schema_problems({})  # builds (and checks) the request schema validator once
+    for hook in ("patient-view", "order-select", "order-sign"):
+        schema_problems({"hook": hook})  # builds (and checks) the request validators once
 
 
 def create_app(test_config: dict | None = None) -> Flask:
