@@ -18,7 +18,8 @@ The token is accepted only when all of these hold (PyJWT with `cryptography` doe
 
 A refusal is a bare 401 `{"error": "unauthorized", "message": "..."}` with one generic message; the reason
 goes to the log with iss, kid and jti (safe to log per the CDS Hooks best practices), never the token.
-The verified client is kept on `flask.g.cds_client` for the layers below (per-issuer FHIR servers).
+The verified client is kept on `flask.g.cds_client` for the layers below (per-issuer FHIR servers), its
+verified claims on `flask.g.jwt_claims` (for the audit trail).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class VerifiedClient:
     issuer: Issuer
     tenant: str | None
     jti: str
+    claims: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,8 @@ class Verifier:
             raise AuthError(f"tenant {str(tenant)[:100]!r} is not allowed for issuer {issuer.iss!r}")
         if not self.replay.remember_jti(issuer.iss, claims["jti"], float(claims["exp"]) + self.settings.leeway_seconds):
             raise AuthError(f"jti {claims['jti']!r} of issuer {issuer.iss!r} was already used (replay)")
-        return VerifiedClient(issuer=issuer, tenant=tenant if isinstance(tenant, str) else None, jti=claims["jti"])
+        return VerifiedClient(issuer=issuer, tenant=tenant if isinstance(tenant, str) else None, jti=claims["jti"],
+                              claims=claims)
 
     def _issuer_of(self, token: str) -> Issuer:
         try:
@@ -368,6 +371,7 @@ def _require_jwt() -> Response | None:
         log.exception("401 on %s %s: token verification failed unexpectedly", request.method, path)
         return unauthorized()
     client = g.cds_client
+    g.jwt_claims = client.claims  # verified claims (iss, aud, exp, iat, jti, tenant): safe to log, e.g. by the audit
     log.info("authenticated iss=%s tenant=%r jti=%r", client.issuer.iss, (client.tenant or "-")[:100], client.jti)
     return None
 

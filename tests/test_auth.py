@@ -15,7 +15,7 @@ from service.auth import GENERIC_MESSAGE, AuthSettings, KeyStore, MemoryReplayCa
 from service.issuers import DEV_ISSUER, IssuerConfigError, Issuer, mint_dev_token, read_issuers_file
 
 from .conftest import FIXTURES, make_app
-from .jwt_helpers import (BASE, EC_KEY, EHR_JKU, FIRST_ROTATING_KEY, IMPOSTOR_EC, JKU_KEY, P256_KEY, RSA_KEY,
+from .jwt_helpers import (BASE, EC_KEY, EHR_ISS, EHR_JKU, FIRST_ROTATING_KEY, IMPOSTOR_EC, JKU_KEY, P256_KEY, RSA_KEY,
                           ROTATED_KEY, ROTATING_ISS, SMALL_RSA_KEY, ROTATING_JWKS_URL, SANDBOX_ISS, FakeJwksSession, claims_for,
                           hmac_signed, issuers_file, sandbox_key, sign, signed_with_other_alg, unsigned)
 
@@ -380,3 +380,13 @@ def test_a_registered_shared_replay_cache_is_used_by_every_app(tmp_path, caplog)
         assert call(apps[0].test_client(), fresh).status_code == 200
         assert call(apps[0].test_client(), fresh).status_code == 401  # the process's own memory still catches it
     assert "shared jti replay cache failed (ConnectionError)" in caplog.text
+
+
+def test_verified_claims_are_kept_for_the_request(secure_app):
+    from flask import g
+
+    token = sign(claims_for(DISCOVERY, tenant="tenant-a"), RSA_KEY)
+    with secure_app.test_client() as client:
+        assert call(client, token).status_code == 200
+        assert g.jwt_claims["iss"] == EHR_ISS and g.jwt_claims["tenant"] == "tenant-a"
+        assert g.cds_client.issuer.iss == EHR_ISS and g.cds_client.jti == g.jwt_claims["jti"]
