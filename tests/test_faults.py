@@ -234,3 +234,25 @@ def test_null_prefetch_key_without_a_fhir_server_means_no_such_data(plain_app):
     response, _ = timed_post(app, hook, body)
     assert response.status_code == 200
     assert "extension" not in response.get_json()  # null = the client has none: every rule could run
+
+
+MEDREF = "ssa-in-insulinoma--octreotide-medication-reference"
+
+
+def test_a_draft_medication_reference_is_read_from_the_fhir_server(fhir, fetch_app):
+    fhir.serve_record(load_fixture(FIXTURES, MEDREF).record)
+    response, _ = timed_post(fetch_app, "order-sign", fetching_request(fetch_app, MEDREF, "order-sign", fhir.base_url))
+    assert response.status_code == 200, response.get_json()
+    assert "ssa-in-insulinoma" in rule_ids(response)
+    assert "/fhir/Medication/ins-medref-med-2" in [seen.path for seen in fhir.requests]
+
+
+@pytest.mark.parametrize("fault", ["500", "HTML instead of JSON", "timeout"])
+def test_a_failing_medication_read_leaves_the_drug_unknown_not_a_5xx(fhir, fetch_app, fault):
+    fhir.serve_record(load_fixture(FIXTURES, MEDREF).record)
+    fhir.fault("Medication", FAULTS[fault](fhir))
+    response, elapsed = timed_post(fetch_app, "order-sign",
+                                   fetching_request(fetch_app, MEDREF, "order-sign", fhir.base_url))
+    assert response.status_code == 200, response.get_json()
+    assert "ssa-in-insulinoma" not in rule_ids(response)  # the drug behind the reference stays unknown
+    assert elapsed < BUDGET
