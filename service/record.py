@@ -153,7 +153,7 @@ class PatientRecord:
         try:
             model = get_fhir_model_class(resource.get("resourceType"))
             model.model_validate(resource)
-        except (ValidationError, KeyError, ValueError, TypeError) as exc:
+        except (ValidationError, KeyError, ValueError, TypeError, RecursionError) as exc:
             self._invalid.add(id(resource))
             problem = Problem(pointer, _summarise_validation_error(resource, exc))
             if not self.lenient:
@@ -171,4 +171,6 @@ def _summarise_validation_error(resource: dict, exc: Exception) -> str:
             location = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__")
             details.append(f"{location or kind}: {error.get('msg')}")
         return f"invalid {kind}: " + "; ".join(details)
+    if isinstance(exc, RecursionError):
+        return f"invalid {kind}: nested too deeply to validate"
     return f"not a known FHIR R4 resource type: {kind!r}"
