@@ -4,6 +4,8 @@
     pnet-cds fire HOOK FIXTURE [--url URL] [--order KEY ...] [--now ISO] [--request-only] [--json]
     pnet-cds fixtures                      list the synthetic patients
     pnet-cds orders                        list the order shorthands for --order
+    pnet-cds db upgrade|current            database schema (service/admin.py)
+    pnet-cds report [--since 7d] [--json]  per-rule fire counts, acceptance/override rates, override reasons
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     fixtures.set_defaults(run=_fixtures)
     orders = commands.add_parser("orders", help="list the draft order shorthands")
     orders.set_defaults(run=_orders)
+    from . import admin
+
+    admin.register(commands)
 
     args = parser.parse_args(argv)
     return args.run(args) or 0
@@ -59,6 +64,7 @@ def _serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
     from . import create_app
+    from .ops import gunicorn_settings
 
     class Server(BaseApplication):
         def load_config(self):
@@ -66,6 +72,8 @@ def _serve(args) -> int:
             self.cfg.set("workers", args.workers)
             self.cfg.set("timeout", 30)
             self.cfg.set("accesslog", "-")
+            for key, value in gunicorn_settings().items():
+                self.cfg.set(key, value)
 
         def load(self):
             return create_app()
@@ -89,7 +97,7 @@ def _fire(args) -> int:
         discovery = requests.get(f"{args.url.rstrip('/')}/cds-services", timeout=10).json()
         service = {s["id"]: s for s in discovery["services"]}[service_id]
     else:
-        app = create_app({"NOW": now})
+        app = create_app({"NOW": now, "LOG_LEVEL": "WARNING"})
         service = app.extensions["pnet_cds"].services[service_id]
     body = build_hook_request(fixture, service, extra_drafts=extra,
                               selections=[f"{d['resourceType']}/{d['id']}" for d in extra] or None)

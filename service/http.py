@@ -17,6 +17,7 @@ import time
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from . import audit
 from .engine import evaluate_hook
 from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
                      UnknownService, UnsupportedMediaType)
@@ -44,9 +45,11 @@ def call_service(service_id: str) -> Response:
         raise UnknownService(f"no CDS service {service_id!r}; GET /cds-services lists them",
                              [Problem("", f"known services: {', '.join(sorted(state().services))}")])
     hook_request = parse_hook_request(read_json_body(), service["hook"])
+    audit.note_request(hook_request)
     record = gather_patient_data(hook_request, service.get("prefetch", {}), data_settings(), state().session)
     evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
                                state().new_uuid)
+    audit.note_evaluation(service_id, evaluation)
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service_id, hook_request.hook_instance, record.count(),
              ",".join(evaluation.fired) or "-", ",".join(evaluation.skipped) or "-",

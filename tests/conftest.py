@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import shutil
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,9 +21,16 @@ SERVICE_FOR_HOOK = {"patient-view": "pnet-patient-view", "order-select": "pnet-o
                     "order-sign": "pnet-order-sign"}
 
 
+# The store's SQLite file for the tests (never the instance folder of the work tree); test_store.py and
+# friends give each test its own database.
+_DB_DIR = tempfile.mkdtemp(prefix="pnet-cds-tests-")
+atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+
+
 def make_app(**config):
     counter = itertools.count(1)
-    settings = {"TESTING": True, "NOW": NOW, "UUID_FACTORY": lambda: f"uuid-{next(counter)}"}
+    settings = {"TESTING": True, "NOW": NOW, "UUID_FACTORY": lambda: f"uuid-{next(counter)}",
+                "DATABASE_URL": f"sqlite:///{_DB_DIR}/tests.db", "AUDIT_HMAC_KEY": "test-audit-key"}
     settings.update(config)
     return create_app(settings)
 

@@ -1,0 +1,56 @@
+"""Databases for the storage tests: a fresh SQLite file, and a fresh schema in the PostgreSQL named by
+PNET_CDS_TEST_POSTGRES_URL (skipped, with the reason, when it is not set; .ci/run sets it).
+
+Import the fixtures into a test module (`from .db_fixtures import database_url, postgres_url`)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from service.store import Store, normalise_url
+
+POSTGRES_ENV = "PNET_CDS_TEST_POSTGRES_URL"
+SKIP_REASON = f"no PostgreSQL for the tests: set {POSTGRES_ENV} (.ci/run starts one and sets it)"
+ENGINES = ["sqlite", "postgresql"]
+# Nothing listens on port 1: connection refused at once, a database that is down.
+DOWN_URLS = {"sqlite": "sqlite:////nonexistent-pnet-cds-dir/down.db",
+             "postgresql": "postgresql://pnet:pnet@127.0.0.1:1/pnet"}
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL URL whose search_path is a new, empty schema, dropped after the test."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(SKIP_REASON)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(normalise_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path):
+    """A URL of an empty database on each engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(database_url):
+    """A migrated Store on each engine."""
+    store = Store(database_url)
+    store.upgrade()
+    yield store
+    store.dispose()
