@@ -44,6 +44,8 @@ def _db(args) -> int:
         except StoreUnavailable as exc:
             print(f"database unavailable: {exc}", file=sys.stderr)
             return 2
+        finally:
+            store.dispose()
     return 0
 
 
@@ -60,10 +62,11 @@ def _report(args) -> int:
     app = _app()
     with app.app_context():
         try:
-            report = build_report(current_store(), since,
-                                  reason_labels_from(app.extensions["pnet_cds"].rules))
+            report = build_report(current_store(), since, reason_labels_from(app.extensions["pnet_cds"].rules))
         except StoreUnavailable as exc:
             print(f"database unavailable: {exc}", file=sys.stderr)
             return 2
+        finally:
+            current_store().dispose()
     print(json.dumps(report.to_json(), indent=2) if args.json else render_report(report))
     return 0

@@ -54,3 +54,19 @@ def store(database_url):
     store.upgrade()
     yield store
     store.dispose()
+
+
+@pytest.fixture
+def ops_app(database_url):
+    """The real app on each engine (migrated at start-up), its audit queue drained after the test."""
+    from .conftest import make_app
+
+    app = make_app(DATABASE_URL=database_url, DATABASE_AUTO_MIGRATE=True)
+    yield app
+    app.extensions["pnet_cds_audit"].flush()
+    app.extensions["pnet_cds_store"].dispose()
+
+
+def drain(app) -> None:
+    """Wait until the app's audit writer has written (or counted as lost) everything queued."""
+    assert app.extensions["pnet_cds_audit"].flush(timeout=10), "the audit writer did not drain"
