@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_FILE = "pnet-cds.db"
+MIGRATION_LOCK_KEY = 0x706E6574  # "pnet": the PostgreSQL advisory lock held while migrating
 
 
 class StoreUnavailable(Exception):
@@ -214,6 +215,8 @@ class Store:
 
         try:
             with self._migration_lock(), self.engine.begin() as connection:
+                if self.dialect == "postgresql":  # several workers or hosts starting at once migrate once
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
                 config = alembic_config(self.url)
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
@@ -259,8 +262,8 @@ class Store:
         try:
             with self.engine.begin() as connection:
                 connection.execute(audit.insert(), audit_rows)
-                for row in card_rows:
-                    connection.execute(self._insert_ignoring_duplicates(issued_cards, ["card_uuid"]).values(**row))
+                if card_rows:
+                    connection.execute(self._insert_ignoring_duplicates(issued_cards, ["card_uuid"]), card_rows)
         except SQLAlchemyError as exc:
             raise StoreUnavailable(_reason(exc)) from None
         return len(audit_rows)

@@ -111,3 +111,25 @@ def test_postgres_urls_use_psycopg_3():
     assert normalise_url("postgresql://u@h:5/db") == "postgresql+psycopg://u@h:5/db"
     assert normalise_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_workers_migrating_at_the_same_time_migrate_once(database_url):
+    import threading
+
+    stores = [Store(database_url) for _ in range(3)]
+    errors = []
+
+    def upgrade(store):
+        try:
+            store.upgrade()
+        except Exception as exc:  # collected: a thread's exception would otherwise vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upgrade, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and all(store.schema_is_current() for store in stores)
+    for store in stores:
+        store.dispose()
