@@ -12,6 +12,7 @@ No PHI: the patient id is kept only as HMAC-SHA256(key, patient id); the key com
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import logging
@@ -20,7 +21,8 @@ import queue
 import secrets
 import threading
 import time
-from datetime import datetime, timezone
+import weakref
+from datetime import datetime
 from pathlib import Path
 
 from flask import g
@@ -128,6 +130,7 @@ class AuditWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
+        _WRITERS.add(self)
 
     def submit(self, record: AuditRecord) -> bool:
         """Queue a record without waiting. Returns False (and counts the loss) when the queue is full."""
@@ -202,5 +205,12 @@ class AuditWriter:
         log.warning("audit: %d record(s) lost, %d in total in this process: %s", count, total, why)
 
 
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+_WRITERS: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """A worker that is shutting down writes what its writers still hold, for a bounded time."""
+    for writer in list(_WRITERS):
+        if writer.queue.unfinished_tasks and not writer.flush(timeout=2.0):
+            log.warning("audit: %d record(s) not written at exit", writer.queue.unfinished_tasks)

@@ -14,6 +14,8 @@ import pytest
 from service import create_app
 from service.fixtures import build_hook_request, load_fixture
 
+pytest_plugins = ["tests.db_fixtures"]  # database_url, postgres_url, store, ops_app: SQLite and PostgreSQL
+
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)  # = the fixtures' anchor
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fhir_fixtures"

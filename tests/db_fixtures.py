@@ -1,7 +1,7 @@
 """Databases for the storage tests: a fresh SQLite file, and a fresh schema in the PostgreSQL named by
 PNET_CDS_TEST_POSTGRES_URL (skipped, with the reason, when it is not set; .ci/run sets it).
 
-Import the fixtures into a test module (`from .db_fixtures import database_url, postgres_url`)."""
+tests/conftest.py loads this module as a pytest plugin, so every test module can ask for these fixtures."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from service.ops import AUDIT_LOST
 from service.store import AuditRecord, audit, issued_cards
 
 from .conftest import Harness, make_app
-from .db_fixtures import DOWN_URLS, ENGINES, database_url, drain, ops_app, postgres_url  # noqa: F401
+from .db_fixtures import DOWN_URLS, ENGINES, drain
 
 INSULINOMA = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
 KEY = b"test-audit-key"

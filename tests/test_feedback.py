@@ -11,7 +11,7 @@ from sqlalchemy import select
 from service.store import feedback, issued_cards
 
 from .conftest import Harness, make_app
-from .db_fixtures import DOWN_URLS, ENGINES, database_url, drain, ops_app, postgres_url  # noqa: F401
+from .db_fixtures import DOWN_URLS, ENGINES, drain
 
 INSULINOMA = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
 URL = "/cds-services/pnet-order-sign/feedback"

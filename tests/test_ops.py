@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from service.ops import JsonFormatter, redact
 
 from .conftest import ROOT, Harness, make_app
-from .db_fixtures import database_url, drain, ops_app, postgres_url  # noqa: F401
+from .db_fixtures import drain
 
 INSULINOMA = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
 

@@ -11,7 +11,7 @@ from service.cli import main
 from service.report import build_report, parse_since, reason_labels_from, render_report
 
 from .conftest import Harness
-from .db_fixtures import database_url, drain, ops_app, postgres_url  # noqa: F401
+from .db_fixtures import drain
 
 INSULINOMA = ("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign", "ssa-in-insulinoma")
 CBC = ("post-prrt-cbc-surveillance--cbc-9-months-ago", "patient-view", "post-prrt-cbc-surveillance")

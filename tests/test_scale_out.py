@@ -19,7 +19,7 @@ from service.report import build_report
 from service.store import Store
 
 from .conftest import FIXTURES, ROOT, Harness, make_app
-from .db_fixtures import database_url, drain, postgres_url  # noqa: F401
+from .db_fixtures import drain
 
 INSULINOMA = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
 

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 from service.store import (AuditRecord, FeedbackEntry, IssuedCard, Store, StoreUnavailable, audit, feedback,
                            issued_cards, jti_seen, normalise_url)
 
-from .db_fixtures import DOWN_URLS, ENGINES, database_url, postgres_url, store  # noqa: F401
+from .db_fixtures import DOWN_URLS, ENGINES
 
 AT = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
