@@ -40,11 +40,24 @@ class HookRequest:
         return auth.get("access_token")
 
 
+CONTEXT_DEFS = {"patient-view": "patientViewContext", "order-select": "orderSelectContext",
+                "order-sign": "orderSignContext"}
+
+
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator(hook: str | None = None) -> jsonschema.Draft202012Validator:
+    """The request validator, specialised to one hook's context when `hook` is known.
+
+    The schema file states the per-hook contexts with if/then, which is right as documentation but costly
+    to evaluate on every call; a validator per hook with the context `$ref` resolved up front gives the
+    same answers (and the same JSON pointers) for a fraction of the time.
+    """
     text = resources.files("service").joinpath("schemas/hook-request.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
+    if hook in CONTEXT_DEFS:
+        schema = {key: value for key, value in schema.items() if key != "allOf"}
+        schema["properties"] = {**schema["properties"], "context": {"$ref": f"#/$defs/{CONTEXT_DEFS[hook]}"}}
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
@@ -77,7 +90,10 @@ def parse_hook_request(body: object, service_hook: str) -> HookRequest:
 def schema_problems(body: dict) -> list[Problem]:
     """Every schema violation of `body`, as problems at JSON pointers, most specific first."""
     problems = []
-    for error in sorted(_validator().iter_errors(body), key=lambda e: (-len(e.absolute_path), str(e.absolute_path))):
+    envelope = _without_prefetch_bodies(body)
+    hook = body.get("hook") if isinstance(body.get("hook"), str) else None
+    validator = _validator(hook if hook in CONTEXT_DEFS else None)
+    for error in sorted(validator.iter_errors(envelope), key=lambda e: (-len(e.absolute_path), str(e.absolute_path))):
         if error.validator in ("if", "allOf"):
             continue
         pointer = _pointer(error.absolute_path)
@@ -89,6 +105,18 @@ def schema_problems(body: dict) -> list[Problem]:
         else:
             problems.append(Problem(pointer, _short(error)))
     return problems
+
+
+def _without_prefetch_bodies(body: dict) -> dict:
+    """The body with each prefetched resource cut down to its resourceType: the schema checks only that
+    much of them (resources are validated as FHIR when a rule reads them), and walking thousands of
+    resources with jsonschema would dominate the request time."""
+    prefetch = body.get("prefetch")
+    if not isinstance(prefetch, dict):
+        return body
+    slim = {key: ({"resourceType": value.get("resourceType")} if isinstance(value, dict) and "resourceType" in value
+                  else value) for key, value in prefetch.items()}
+    return {**body, "prefetch": slim}
 
 
 def _short(error: jsonschema.ValidationError) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import os
 import shutil
 import tempfile
 from datetime import datetime, timezone
@@ -27,6 +28,9 @@ SERVICE_FOR_HOOK = {"patient-view": "pnet-patient-view", "order-select": "pnet-o
 # friends give each test its own database.
 _DB_DIR = tempfile.mkdtemp(prefix="pnet-cds-tests-")
 atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+# Apps the tests build without make_app (the CLI's in-process `fire`) use it too, not instance/.
+os.environ.setdefault("PNET_CDS_DATABASE_URL", f"sqlite:///{_DB_DIR}/tests.db")
+os.environ.setdefault("PNET_CDS_AUDIT_HMAC_KEY", "test-audit-key")
 
 
 def make_app(**config):
