@@ -57,15 +57,20 @@ def patient_hash(key: bytes, patient_id: str | None) -> str | None:
 
 
 def load_hmac_key(configured: str | None, instance_path: str) -> bytes:
-    """The configured key, else the one in the instance folder (created with 0600 on first use)."""
+    """The configured key, else the one in the instance folder (created with 0600 on first use), else
+    (a read-only instance folder) a key for this process only, with an error logged."""
     if configured:
         return configured.encode("utf-8")
     path = Path(instance_path) / KEY_FILE
-    os.makedirs(instance_path, exist_ok=True)
     try:
+        os.makedirs(instance_path, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return _read_key(path)
+    except OSError as exc:
+        log.error("cannot write %s (%s): patient hashes will not match across processes; "
+                  "set PNET_CDS_AUDIT_HMAC_KEY", path, exc.strerror)
+        return secrets.token_hex(32).encode("utf-8")
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secrets.token_hex(32))
     return _read_key(path)

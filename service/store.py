@@ -179,8 +179,12 @@ def normalise_url(url: str) -> str:
 
 
 def default_url(instance_path: str) -> str:
-    """The zero-set-up database: a SQLite file in the instance folder (created here if missing)."""
-    os.makedirs(instance_path, exist_ok=True)
+    """The zero-set-up database: a SQLite file in the instance folder (created here if missing; if it
+    cannot be, the store reports itself unavailable instead of stopping start-up)."""
+    try:
+        os.makedirs(instance_path, exist_ok=True)
+    except OSError as exc:
+        log.error("cannot create the instance folder %s (%s): set DATABASE_URL", instance_path, exc.strerror)
     return f"sqlite:///{Path(instance_path) / DEFAULT_FILE}"
 
 

@@ -141,3 +141,32 @@ def test_a_request_id_that_is_not_a_sane_token_is_replaced(client):
     response = client.get("/cds-services", headers={"X-Request-Id": "bad id <script>" + "x" * 200})
     assert len(response.headers["X-Request-Id"]) == 32 and "<" not in response.headers["X-Request-Id"]
     assert client.get("/cds-services").headers["X-Request-Id"] != response.headers["X-Request-Id"]
+
+
+def test_a_database_lost_while_running_costs_rows_not_answers(tmp_path):
+    directory = tmp_path / "db"
+    directory.mkdir()
+    app = make_app(DATABASE_URL=f"sqlite:///{directory}/store.db")
+    harness, writer = Harness(app), app.extensions["pnet_cds_audit"]
+    harness.fire(INSULINOMA, "order-sign")
+    drain(app)
+    assert (writer.written, writer.lost) == (1, 0)
+    app.extensions["pnet_cds_store"].dispose()  # close pooled connections, then take the database away
+    for path in directory.iterdir():
+        path.unlink()
+    directory.rmdir()
+    assert len(harness.cards_of(INSULINOMA, "order-sign", "ssa-in-insulinoma")) == 1
+    drain(app)
+    assert (writer.written, writer.lost) == (1, 1)
+    body = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-06-01T12:00:00Z"}]}
+    assert app.test_client().post("/cds-services/pnet-order-sign/feedback", json=body).status_code == 503
+
+
+def test_the_hmac_key_is_generated_once_into_the_instance_folder(tmp_path):
+    from service.audit import load_hmac_key
+
+    first = load_hmac_key(None, str(tmp_path / "instance"))
+    assert len(first) == 64 and load_hmac_key(None, str(tmp_path / "instance")) == first
+    assert oct((tmp_path / "instance" / "audit-hmac.key").stat().st_mode & 0o777) == "0o600"
+    assert load_hmac_key("configured", str(tmp_path / "other")) == b"configured"
+    assert not (tmp_path / "other").exists()
