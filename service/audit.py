@@ -93,16 +93,22 @@ def build_record(service_id: str, status: int, outcome: str, latency_ms: float, 
     cards = evaluation.cards if evaluation is not None else []
     record = AuditRecord(
         at=issued_at, service=service_id, status=status, outcome=outcome, latency_ms=round(latency_ms, 3),
-        request_id=request_id, issuer=issuer_of(g.get("jwt_claims")),
+        request_id=request_id, issuer=clip(issuer_of(g.get("jwt_claims")), 512),
         rule_ids=list(evaluation.fired) if evaluation is not None else [],
         card_uuids=[card.get("uuid") for card in cards if card.get("uuid")],
     )
     if hook_request is not None:
-        record.hook, record.hook_instance = hook_request.hook, hook_request.hook_instance
+        record.hook, record.hook_instance = clip(hook_request.hook, 64), clip(hook_request.hook_instance, 256)
         record.patient_hash = patient_hash(key, hook_request.patient_id)
         record.cards = [_issued(card, service_id, hook_request.hook_instance, issued_at)
                         for card in cards if card.get("uuid")]
     return record
+
+
+def clip(value: str | None, length: int) -> str | None:
+    """`value` cut to its column's length, without NUL characters (PostgreSQL refuses them), so that one
+    odd request cannot make the database refuse a whole batch of audit rows."""
+    return None if value is None else value.replace("\x00", "")[:length]
 
 
 def issuer_of(claims: object) -> str | None:
@@ -114,7 +120,8 @@ def issuer_of(claims: object) -> str | None:
 
 
 def _issued(card: dict, service_id: str, hook_instance: str, issued_at: datetime) -> IssuedCard:
-    return IssuedCard(card_uuid=card["uuid"], service=service_id, rule_id=_rule_of(card), hook_instance=hook_instance,
+    return IssuedCard(card_uuid=card["uuid"], service=service_id, rule_id=_rule_of(card),
+                      hook_instance=clip(hook_instance, 256),
                       suggestion_uuids=[s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")],
                       issued_at=issued_at)
 
@@ -192,13 +199,26 @@ class AuditWriter:
             self.written += self.store.record_calls(batch)
             AUDIT_WRITTEN.inc(len(batch))
         except StoreUnavailable as exc:
-            self._count_lost(len(batch), f"the database is unavailable ({exc})")
+            if not exc.transient and len(batch) > 1:  # one record the database refuses: keep the others
+                self._write_one_by_one(batch)
+            else:
+                self._count_lost(len(batch), f"the database is unavailable ({exc})")
         except Exception:  # never let the writer thread die on a bad record
             log.exception("audit write failed")
             self._count_lost(len(batch), "the audit write failed")
         finally:
             for _ in batch:
                 self.queue.task_done()
+
+    def _write_one_by_one(self, batch: list[AuditRecord]) -> None:
+        from .ops import AUDIT_WRITTEN
+
+        for record in batch:
+            try:
+                self.written += self.store.record_calls([record])
+                AUDIT_WRITTEN.inc()
+            except StoreUnavailable as exc:
+                self._count_lost(1, f"the database refused the record ({exc})")
 
     def _count_lost(self, count: int, why: str) -> None:
         from .ops import AUDIT_LOST

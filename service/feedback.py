@@ -59,7 +59,7 @@ def parse_feedback(body: object) -> list[FeedbackEntry]:
     if not isinstance(body, dict):
         raise BadHookRequest("the feedback body must be a JSON object with a `feedback` array",
                              [Problem("", f"got {type(body).__name__}")])
-    problems = schema_problems(body)
+    problems = schema_problems(body) or _nul_problems(body)
     entries = []
     if not problems:
         for index, item in enumerate(body["feedback"]):
@@ -91,6 +91,17 @@ def schema_problems(body: dict) -> list[Problem]:
         else:
             problems.append(Problem(pointer, error.message[:200]))
     return problems
+
+
+def _nul_problems(value: object, pointer: str = "") -> list[Problem]:
+    """NUL characters anywhere in the body (PostgreSQL cannot store them in text)."""
+    if isinstance(value, str):
+        return [Problem(pointer, "must not contain NUL characters")] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _nul_problems(item, f"{pointer}/{key}")]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _nul_problems(item, f"{pointer}/{index}")]
+    return []
 
 
 @cache

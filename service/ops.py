@@ -24,6 +24,7 @@ from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry,
                                disable_created_metrics, generate_latest)
 
 from . import audit
+from .auth import REPLAY_CACHE_EXTENSION
 from .store import Store, StoreUnavailable, default_url, safe_url
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
     configure_logging(app.config["LOG_FORMAT"])
     store = open_store(app)
     app.extensions[STORE_KEY] = store
+    app.extensions[REPLAY_CACHE_EXTENSION] = store  # auth's JWT replay cache, shared by every process and host
     key = audit.load_hmac_key(app.config["AUDIT_HMAC_KEY"], app.instance_path)
     app.extensions[WRITER_KEY] = audit.AuditWriter(store, maxsize=int(app.config["AUDIT_QUEUE_SIZE"]))
     app.extensions["pnet_cds_audit_key"] = key
@@ -165,7 +167,7 @@ def _finish_request(response: Response) -> Response:
     if response.status_code >= 400:
         ERRORS.labels(service=service, endpoint=endpoint, status=str(response.status_code)).inc()
     if request.endpoint == HOOK_ENDPOINT and current_app.config["AUDIT_ENABLED"]:
-        _audit_hook_call(request.view_args["service_id"][:128], response, elapsed * 1000, request_id)
+        _audit_hook_call(audit.clip(request.view_args["service_id"], 128), response, elapsed * 1000, request_id)
     level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
     log.log(level, "%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed * 1000,
             extra={"status": response.status_code, "ms": round(elapsed * 1000, 1), "endpoint": endpoint})

@@ -27,7 +27,7 @@ from sqlalchemy import (JSON, BigInteger, Column, DateTime, Float, Integer, Meta
                         TypeDecorator, UniqueConstraint, create_engine, delete, event, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError, TimeoutError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,12 @@ MIGRATION_LOCK_KEY = 0x706E6574  # "pnet": the PostgreSQL advisory lock held whi
 
 
 class StoreUnavailable(Exception):
-    """The database could not be reached or refused the operation; the message names the cause only."""
+    """The database could not be reached or refused the operation; the message names the cause only.
+    `transient` is False when the database refused this data (it will refuse it again)."""
+
+    def __init__(self, message: str, transient: bool = True):
+        super().__init__(message)
+        self.transient = transient
 
 
 class UtcDateTime(TypeDecorator):
@@ -65,7 +70,7 @@ issued_cards = Table(
     Column("card_uuid", String(128), primary_key=True),
     Column("service", String(128), nullable=False),
     Column("rule_id", String(128), nullable=False, index=True),
-    Column("hook_instance", String(128), nullable=False),
+    Column("hook_instance", String(256), nullable=False),
     Column("suggestion_uuids", JSON, nullable=False),
     Column("issued_at", UtcDateTime, nullable=False, index=True),
 )
@@ -93,7 +98,7 @@ audit = Table(
     Column("request_id", String(128)),
     Column("service", String(128), nullable=False),
     Column("hook", String(64)),
-    Column("hook_instance", String(128)),
+    Column("hook_instance", String(256)),
     Column("issuer", String(512)),
     Column("patient_hash", String(64)),
     Column("rule_ids", JSON, nullable=False),
@@ -225,7 +230,7 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(_reason(exc)) from None
+            raise _unavailable(exc) from None
 
     def schema_is_current(self) -> bool:
         """True when the database is at the newest migration. Raises StoreUnavailable."""
@@ -237,7 +242,7 @@ class Store:
             with self.engine.connect() as connection:
                 current = set(MigrationContext.configure(connection).get_current_heads())
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(_reason(exc)) from None
+            raise _unavailable(exc) from None
         return current == heads
 
     def ping(self) -> None:
@@ -246,7 +251,7 @@ class Store:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(_reason(exc)) from None
+            raise _unavailable(exc) from None
 
     def _migration_lock(self):
         if self.dialect != "sqlite" or not self.engine.url.database or self.engine.url.database == ":memory:":
@@ -269,7 +274,7 @@ class Store:
                 if card_rows:
                     connection.execute(self._insert_ignoring_duplicates(issued_cards, ["card_uuid"]), card_rows)
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(_reason(exc)) from None
+            raise _unavailable(exc) from None
         return len(audit_rows)
 
     def save_feedback(self, service: str, entries: list[FeedbackEntry], received_at: datetime) -> FeedbackResult:
@@ -288,7 +293,7 @@ class Store:
                         result.duplicates += 1
                 known = _known_cards(connection, {entry.card_uuid for entry in entries})
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(_reason(exc)) from None
+            raise _unavailable(exc) from None
         result.unknown_cards = len({entry.card_uuid for entry in entries} - known)
         return result
 
@@ -306,7 +311,7 @@ class Store:
                     issuer=issuer, jti=jti, expires_at=as_utc(expires_at))
                 return _inserted(connection, statement, jti_seen.c.jti)
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(_reason(exc)) from None
+            raise _unavailable(exc) from None
 
     def _insert_ignoring_duplicates(self, table: Table, keys: list[str]):
         dialect_module = {"sqlite": sqlite, "postgresql": postgresql}.get(self.dialect)
@@ -322,7 +327,7 @@ class Store:
             with self.engine.connect() as connection:
                 return list(connection.execute(statement))
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(_reason(exc)) from None
+            raise _unavailable(exc) from None
 
 
 def alembic_config(url: str):
@@ -372,6 +377,11 @@ def _known_cards(connection: Connection, card_uuids: set[str]) -> set[str]:
         return set()
     rows = connection.execute(select(issued_cards.c.card_uuid).where(issued_cards.c.card_uuid.in_(card_uuids)))
     return {row[0] for row in rows}
+
+
+def _unavailable(exc: SQLAlchemyError) -> StoreUnavailable:
+    transient = isinstance(exc, (OperationalError, InterfaceError, TimeoutError))
+    return StoreUnavailable(_reason(exc), transient=transient)
 
 
 def _reason(exc: SQLAlchemyError) -> str:

@@ -34,8 +34,9 @@ os.environ.setdefault("PNET_CDS_AUDIT_HMAC_KEY", "test-audit-key")
 
 
 def make_app(**config):
+    """An app for tests: pinned clock, predictable uuids, authentication off (tests/test_auth.py turns it on)."""
     counter = itertools.count(1)
-    settings = {"TESTING": True, "NOW": NOW, "UUID_FACTORY": lambda: f"uuid-{next(counter)}",
+    settings = {"TESTING": True, "AUTH": False, "NOW": NOW, "UUID_FACTORY": lambda: f"uuid-{next(counter)}",
                 "DATABASE_URL": f"sqlite:///{_DB_DIR}/tests.db", "AUDIT_HMAC_KEY": "test-audit-key"}
     settings.update(config)
     return create_app(settings)

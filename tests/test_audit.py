@@ -13,7 +13,7 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
-from service.audit import AuditWriter
+from service.audit import AuditWriter, clip
 from service.ops import AUDIT_LOST
 from service.store import AuditRecord, audit, issued_cards
 
@@ -170,3 +170,31 @@ def test_the_hmac_key_is_generated_once_into_the_instance_folder(tmp_path):
     assert oct((tmp_path / "instance" / "audit-hmac.key").stat().st_mode & 0o777) == "0o600"
     assert load_hmac_key("configured", str(tmp_path / "other")) == b"configured"
     assert not (tmp_path / "other").exists()
+
+
+def test_one_record_the_database_refuses_does_not_cost_the_batch(postgres_url):
+    from service.store import Store
+
+    store = Store(postgres_url)
+    store.upgrade()
+    writer = AuditWriter(store)
+    now = datetime.now(timezone.utc)
+    records = [AuditRecord(at=now, service=name, status=200, outcome="cards", latency_ms=1.0)
+               for name in ("first", "bad\x00service", "third")]  # PostgreSQL refuses NUL in text
+    writer._ensure_thread = lambda: None  # queue all three, then drain them as one batch
+    for record in records:
+        writer.submit(record)
+    writer._write([writer.queue.get_nowait() for _ in records])
+    assert (writer.written, writer.lost) == (2, 1)
+    assert [row.service for row in store.read(select(audit.c.service).order_by(audit.c.id))] == ["first", "third"]
+    store.dispose()
+
+
+def test_the_longest_hook_instance_a_request_may_have_fits_its_column(ops_app):
+    harness = Harness(ops_app)
+    body = harness.request(INSULINOMA, "order-sign")
+    body["hookInstance"] = "h" * 256  # the request schema's maxLength
+    assert harness.post("pnet-order-sign", body).status_code == 200
+    [row] = _audit_rows(ops_app)
+    assert row.hook_instance == "h" * 256 and row.status == 200
+    assert clip("a\x00b" + "c" * 300, 5) == "abccc" and clip(None, 5) is None

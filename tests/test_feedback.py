@@ -104,6 +104,9 @@ def test_a_repeated_entry_is_acknowledged_and_not_stored_twice(ops_app):
      "/feedback/0/overrideReason/reason/code", "required field is missing"),
     ({"feedback": [{"card": 7, "outcome": "overridden", "outcomeTimestamp": "2026-06-01T12:00:00Z"}]},
      "/feedback/0/card", "must be of type string"),
+    ({"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-06-01T12:00:00Z",
+                    "overrideReason": {"userComment": "nul\u0000byte"}}]},
+     "/feedback/0/overrideReason/userComment", "must not contain NUL characters"),
 ])
 def test_a_bad_body_is_a_400_naming_the_place(body, pointer, message):
     response = _CLIENT.post(URL, json=body)

@@ -70,7 +70,8 @@ def _wait_ready(base: str, process: subprocess.Popen, deadline: float) -> None:
 
 
 def test_two_gunicorn_servers_against_one_postgres(postgres_url, tmp_path):
-    env = {**os.environ, "PNET_CDS_DATABASE_URL": postgres_url, "PNET_CDS_AUDIT_HMAC_KEY": "shared-key"}
+    env = {**os.environ, "PNET_CDS_DATABASE_URL": postgres_url, "PNET_CDS_AUDIT_HMAC_KEY": "shared-key",
+           "PNET_CDS_AUTH": "false"}  # JWTs are tests/test_auth.py's subject; here: two servers, one database
     cli = [sys.executable, "-m", "service.cli"]
     upgrade = subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert upgrade.returncode == 0, upgrade.stderr[-2000:]

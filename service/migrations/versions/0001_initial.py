@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("card_uuid", sa.String(128), primary_key=True),
         sa.Column("service", sa.String(128), nullable=False),
         sa.Column("rule_id", sa.String(128), nullable=False),
-        sa.Column("hook_instance", sa.String(128), nullable=False),
+        sa.Column("hook_instance", sa.String(256), nullable=False),
         sa.Column("suggestion_uuids", sa.JSON, nullable=False),
         sa.Column("issued_at", UtcDateTime, nullable=False),
     )
@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(128)),
         sa.Column("service", sa.String(128), nullable=False),
         sa.Column("hook", sa.String(64)),
-        sa.Column("hook_instance", sa.String(128)),
+        sa.Column("hook_instance", sa.String(256)),
         sa.Column("issuer", sa.String(512)),
         sa.Column("patient_hash", sa.String(64)),
         sa.Column("rule_ids", sa.JSON, nullable=False),
