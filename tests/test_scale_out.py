@@ -50,6 +50,26 @@ def test_two_instances_share_feedback_and_the_replay_cache(postgres_url):
             app.extensions["pnet_cds_store"].dispose()
 
 
+def test_a_token_used_on_one_instance_is_refused_by_another(postgres_url, tmp_path):
+    from .jwt_helpers import BASE, EC_KEY, claims_for, issuers_file, sign
+
+    operator = Store(postgres_url)
+    operator.upgrade()
+    operator.dispose()
+    issuers = str(issuers_file(tmp_path))
+    a, b = (make_app(DATABASE_URL=postgres_url, AUTH=True, ISSUERS_FILE=issuers) for _ in range(2))
+    try:
+        token = sign(claims_for(f"{BASE}/cds-services"), EC_KEY)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert a.test_client().get("/cds-services", headers=headers).status_code == 200
+        assert b.test_client().get("/cds-services", headers=headers).status_code == 401  # replay, seen by A
+        fresh = {"Authorization": f"Bearer {sign(claims_for(f'{BASE}/cds-services'), EC_KEY)}"}
+        assert b.test_client().get("/cds-services", headers=fresh).status_code == 200
+    finally:
+        for app in (a, b):
+            app.extensions["pnet_cds_store"].dispose()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
