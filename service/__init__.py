@@ -112,4 +112,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(http.bp)
     app.register_blueprint(openapi.bp)
     http.register_error_handlers(app)
+    from . import ops
+
+    ops.init_app(app)  # store, audit trail, feedback endpoint, /readyz, /metrics, request ids, JSON logs
     return app
