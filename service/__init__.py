@@ -31,7 +31,7 @@ DEFAULTS = {
     "HOOKS_FILE": str(PROJECT_ROOT / "hooks.json"),
     "CARDS_DIR": str(resources.files("cards")),
     "FIXTURES_DIR": str(PROJECT_ROOT / "fhir_fixtures"),
-    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # a 10,000-result prefetch is about 7 MB
     "TRUSTED_FHIR_SERVERS": "",
     "ALLOW_HTTP_FHIR": False,
     "FHIR_DEADLINE_SECONDS": 3.0,

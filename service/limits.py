@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from .errors import BadHookRequest, PayloadTooLarge, Problem
 
 DEFAULTS = {
-    "MAX_PREFETCH_RESOURCES": 10_000,
+    "MAX_PREFETCH_RESOURCES": 25_000,
     "MAX_JSON_DEPTH": 64,
 }
 
 
 @dataclass(frozen=True)
 class RequestLimits:
-    max_resources: int = 10_000
+    max_resources: int = 25_000
     max_depth: int = 64
 
 
