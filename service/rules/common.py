@@ -153,10 +153,18 @@ def drug_entries(ctx: RuleContext, resource: dict) -> list[CodeEntry]:
     return entries
 
 
+def drug_codings(ctx: RuleContext, resource: dict) -> list[tuple[str, str]]:
+    """The drug codes of a medication resource (its own or its Medication's), once per request."""
+    key = ("drug-codings", id(resource))
+    if key not in ctx.record.memo:
+        ctx.record.memo[key] = codings(medication_concept(ctx, resource))
+    return ctx.record.memo[key]
+
+
 def is_drug(ctx: RuleContext, resource: dict, value_set_id: str) -> bool:
     """True when the resource's drug has a code in `value_set_id`."""
     value_set = ctx.terminology[value_set_id]
-    return any(coding in value_set for coding in codings(medication_concept(ctx, resource)))
+    return any(coding in value_set for coding in drug_codings(ctx, resource))
 
 
 def drug_name(ctx: RuleContext, resource: dict) -> str:
