@@ -41,6 +41,7 @@ DEFAULTS = {
     "NOW": None,
     "UUID_FACTORY": None,
     "HTTP_SESSION": None,
+    "SANDBOX": True,
 }
 
 
@@ -86,5 +87,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import http
 
     app.register_blueprint(http.bp)
+    from .sandbox import register_sandbox
+
+    register_sandbox(app)
     http.register_error_handlers(app)
     return app

@@ -1,0 +1,211 @@
+"""The sandbox page: a browser harness that shows the cards as an EHR would.
+
+    GET  /sandbox                          the page (static HTML/JS/CSS, no CDN, works offline)
+    GET  /sandbox/api/fixtures             synthetic patients: name, key problems
+    GET  /sandbox/api/fixtures/<name>      one patient's chart (dates rolled to now) and, with
+                                           ?service=<id>, the hook request an EHR would send (draft-ready)
+    GET  /sandbox/api/orders               the order catalog (common pNET orders, regimens, doses)
+    POST /sandbox/api/orders/<key>         {"patientId", "dose"?} → a new draft resource
+    POST /sandbox/api/token                {"aud"} → a JWT from the local development issuer, loopback only
+
+These endpoints serve what an EHR holds itself (its patients, its order catalog). The page then calls the
+service only through the public CDS Hooks endpoints, as an EHR would. `PNET_CDS_SANDBOX=false` turns the
+page off (404). The page carries a strict Content-Security-Policy: no inline script, nothing off-site.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_from_directory
+
+from .errors import BadHookRequest, NotFound, Problem
+from .fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
+from .order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
+
+STATIC = Path(__file__).resolve().parent / "static" / "sandbox"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+
+
+def register_sandbox(app: Flask) -> None:
+    """Mount the page unless `SANDBOX` is configured off."""
+    enabled = app.config.get("SANDBOX", True)
+    if isinstance(enabled, str):
+        enabled = enabled.strip().lower() not in ("0", "false", "no", "off")
+    if enabled:
+        app.register_blueprint(bp)
+
+
+def state():
+    return current_app.extensions["pnet_cds"]
+
+
+def fixtures_dir() -> Path:
+    return Path(current_app.config["FIXTURES_DIR"])
+
+
+@bp.after_request
+def _security_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("")
+@bp.get("/")
+def page() -> Response:
+    return send_from_directory(STATIC, "index.html")
+
+
+@bp.get("/static/<path:filename>")
+def static_file(filename: str) -> Response:
+    return send_from_directory(STATIC, filename)
+
+
+@bp.get("/api/fixtures")
+def fixtures() -> Response:
+    return jsonify({"fixtures": [load_fixture(fixtures_dir(), name).summary()
+                                 for name in list_fixtures(fixtures_dir())]})
+
+
+@bp.get("/api/fixtures/<name>")
+def fixture(name: str) -> Response:
+    patient = open_fixture(name)
+    body = {"summary": patient.summary(), "chart": chart(patient), "drafts": patient.drafts}
+    service_id = request.args.get("service")
+    if service_id:
+        service = state().services.get(service_id)
+        if service is None:
+            raise NotFound(f"no CDS service {service_id!r}", [Problem("/service", "see GET /cds-services")])
+        body["request"] = build_hook_request(patient, service)
+    return jsonify(body)
+
+
+@bp.get("/api/orders")
+def orders() -> Response:
+    entries = [{"key": key, "label": entry["label"], "group": entry["group"], "dose": standard_dose(key),
+                "resourceType": entry["resource"]["resourceType"]} for key, entry in ORDERS.items()]
+    regimens = [{"key": key, **regimen} for key, regimen in REGIMENS.items()]
+    return jsonify({"orders": entries, "regimens": regimens})
+
+
+@bp.post("/api/orders/<key>")
+def new_order(key: str) -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("patientId"), str) or not body["patientId"]:
+        raise BadHookRequest("send {\"patientId\": \"...\", \"dose\": number?} as JSON",
+                             [Problem("/patientId", "required string")])
+    if key not in ORDERS:
+        raise NotFound(f"no order {key!r} in the catalog", [Problem("", f"known: {', '.join(ORDERS)}")])
+    try:
+        resource = draft_order(key, body["patientId"], body.get("dose"))
+    except ValueError as exc:
+        raise BadHookRequest(str(exc), [Problem("/dose", str(exc))]) from None
+    return jsonify(resource)
+
+
+@bp.post("/api/token")
+def token() -> Response:
+    """A JWT for `aud` from the local development issuer, when one is configured and the caller is on
+    loopback; otherwise says why there is none (the page then calls without a token)."""
+    body = request.get_json(silent=True) or {}
+    audience = body.get("aud") if isinstance(body, dict) else None
+    if not isinstance(audience, str) or not audience:
+        raise BadHookRequest("send {\"aud\": \"<the URL to be called>\"}", [Problem("/aud", "required string")])
+    issuer = current_app.extensions.get("pnet_cds_dev_issuer")
+    if issuer is None:
+        return jsonify({"token": None, "reason": "no local development issuer is configured"})
+    if request.remote_addr not in LOOPBACK:
+        raise NotFound("the development token endpoint answers on loopback only")
+    return jsonify({"token": issuer.sign(audience), "issuer": issuer.issuer})
+
+
+def open_fixture(name: str) -> Fixture:
+    """The fixture `name` with its dates rolled to the service's now. Raises NotFound."""
+    if name not in list_fixtures(fixtures_dir()):
+        raise NotFound(f"no fixture {name!r}", [Problem("", "GET /sandbox/api/fixtures lists them")])
+    return load_fixture(fixtures_dir(), name, now=state().now())
+
+
+def chart(patient: Fixture) -> dict:
+    """What an EHR would show beside the order form: problems, medications, labs, other findings."""
+    by_type: dict[str, list[dict]] = {}
+    for resource in patient.record:
+        by_type.setdefault(resource.get("resourceType", "?"), []).append(resource)
+    medications = {f"Medication/{m.get('id')}": m for m in by_type.get("Medication", [])}
+    return {
+        "patient": {"id": patient.patient_id, "name": patient.summary()["patient"],
+                    "gender": patient.patient.get("gender"), "birthDate": patient.patient.get("birthDate")},
+        "problems": [_problem_row(c) for c in by_type.get("Condition", [])],
+        "medications": [_medication_row(r, medications) for kind in
+                        ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
+                        for r in by_type.get(kind, [])],
+        "labs": sorted((_lab_row(o) for o in by_type.get("Observation", [])),
+                       key=lambda row: row["date"] or "", reverse=True),
+        "other": [_other_row(r) for kind in ("Procedure", "DiagnosticReport", "ImagingStudy", "ServiceRequest")
+                  for r in by_type.get(kind, [])],
+    }
+
+
+def concept_text(concept: dict | None) -> str:
+    """A CodeableConcept's text, else its first coding's display, else system|code."""
+    concept = concept or {}
+    if concept.get("text"):
+        return concept["text"]
+    for coding in concept.get("coding") or []:
+        if coding.get("display"):
+            return coding["display"]
+    codings = concept.get("coding") or [{}]
+    return f"{codings[0].get('system', '')}|{codings[0].get('code', '')}".strip("|") or "(no code)"
+
+
+def _status(resource: dict, key: str) -> str:
+    """A status: a plain code, or a CodeableConcept's text / first code (`active`, `confirmed`)."""
+    value = resource.get(key)
+    if isinstance(value, dict):
+        codes = [c.get("code") for c in value.get("coding") or [] if c.get("code")]
+        return value.get("text") or (codes[0] if codes else "")
+    return value or ""
+
+
+def _problem_row(condition: dict) -> dict:
+    return {"text": concept_text(condition.get("code")), "clinicalStatus": _status(condition, "clinicalStatus"),
+            "verificationStatus": _status(condition, "verificationStatus"),
+            "date": condition.get("onsetDateTime") or condition.get("recordedDate") or ""}
+
+
+def _medication_row(resource: dict, medications: dict) -> dict:
+    concept = resource.get("medicationCodeableConcept")
+    reference = (resource.get("medicationReference") or {}).get("reference")
+    if concept is None and reference in medications:
+        concept = medications[reference].get("code")
+    dosage = (resource.get("dosageInstruction") or resource.get("dosage") or [{}])
+    dosage = dosage[0] if isinstance(dosage, list) else dosage
+    date = (resource.get("authoredOn") or resource.get("effectiveDateTime") or resource.get("dateAsserted")
+            or (resource.get("effectivePeriod") or {}).get("start") or "")
+    return {"kind": resource.get("resourceType"), "text": concept_text(concept) if concept else (reference or ""),
+            "status": resource.get("status", ""), "dosage": (dosage or {}).get("text", ""), "date": date}
+
+
+def _lab_row(observation: dict) -> dict:
+    quantity = observation.get("valueQuantity") or {}
+    value = f"{quantity.get('value', '')} {quantity.get('unit', '')}".strip() if quantity else \
+        (observation.get("valueString") or concept_text(observation.get("valueCodeableConcept"))
+         if observation.get("valueString") or observation.get("valueCodeableConcept") else "")
+    flags = [concept_text(i) for i in observation.get("interpretation") or []]
+    return {"text": concept_text(observation.get("code")), "value": value, "flags": ", ".join(flags),
+            "status": observation.get("status", ""),
+            "date": observation.get("effectiveDateTime") or observation.get("issued") or ""}
+
+
+def _other_row(resource: dict) -> dict:
+    date = (resource.get("performedDateTime") or resource.get("effectiveDateTime") or resource.get("started")
+            or resource.get("authoredOn") or (resource.get("performedPeriod") or {}).get("start") or "")
+    concept = resource.get("code") or ((resource.get("procedureCode") or [None])[0])
+    text = concept_text(concept) if concept else resource.get("description", "")
+    return {"kind": resource.get("resourceType"), "text": text, "status": resource.get("status", ""), "date": date}
