@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from werkzeug.security import safe_join
 
 from .errors import BadHookRequest, NotFound, Problem
 from .fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
@@ -26,6 +27,7 @@ from .order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
 STATIC = Path(__file__).resolve().parent / "static" / "sandbox"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+MIMETYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
@@ -59,12 +61,17 @@ def _security_headers(response: Response) -> Response:
 @bp.get("")
 @bp.get("/")
 def page() -> Response:
-    return send_from_directory(STATIC, "index.html")
+    return static_file("index.html")
 
 
 @bp.get("/static/<path:filename>")
 def static_file(filename: str) -> Response:
-    return send_from_directory(STATIC, filename)
+    """One of the page's files, read whole (they are small; no open file outlives the request)."""
+    path = safe_join(str(STATIC), filename)
+    if path is None or not Path(path).is_file():
+        raise NotFound(f"no sandbox file {filename!r}")
+    mimetype = MIMETYPES.get(Path(path).suffix, "application/octet-stream")
+    return Response(Path(path).read_bytes(), mimetype=mimetype)
 
 
 @bp.get("/api/fixtures")
