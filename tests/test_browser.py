@@ -33,8 +33,11 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ARTIFACTS = ROOT / "tmp" / "artifacts"
 INSULINOMA = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
 
+HAVE_CHROMIUM = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+if not HAVE_CHROMIUM and os.environ.get("PNET_CDS_REQUIRE_BROWSER") == "1":
+    raise RuntimeError("PNET_CDS_REQUIRE_BROWSER=1 (as in .ci/run) but chromium / chromedriver are not installed")
 pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+    not HAVE_CHROMIUM,
     reason="Chromium is not installed: apt-get install -y chromium chromium-driver (.ci/run does this)")
 
 
