@@ -59,6 +59,7 @@ class CdsState:
         for rule in self.rules:
             for value_set in rule.spec.value_sets:
                 self.terminology[value_set]  # raises KeyError naming the missing value set file
+        _warm_fhir_models()
         self.session = config["HTTP_SESSION"] or requests.Session()
         self.new_uuid = config["UUID_FACTORY"] or (lambda: str(uuid.uuid4()))
         self._now = config["NOW"]
@@ -72,6 +73,23 @@ class CdsState:
         if isinstance(self._now, datetime):
             return self._now
         return datetime.now(timezone.utc)
+
+
+WARM_RESOURCE_TYPES = ("Condition", "Observation", "MedicationRequest", "MedicationAdministration",
+                       "MedicationStatement", "Medication", "Procedure", "DiagnosticReport", "ImagingStudy",
+                       "ServiceRequest", "Bundle", "OperationOutcome")
+
+
+def _warm_fhir_models() -> None:
+    """Import the R4B model classes and build the request validator now: the first hook call would
+    otherwise pay ~200 ms for them."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    from .hook_request import schema_problems
+
+    for resource_type in WARM_RESOURCE_TYPES:
+        get_fhir_model_class(resource_type)
+    schema_problems({})  # builds (and checks) the request schema validator once
 
 
 def create_app(test_config: dict | None = None) -> Flask:

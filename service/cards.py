@@ -24,6 +24,8 @@ import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from .terminology import YAML_LOADER
+
 TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
 SUMMARY_LIMIT = 139
 _NATIVE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}$")
@@ -99,7 +101,7 @@ def card_file_schema() -> dict:
 def load_card_file(path: Path) -> CardSpec:
     """Read, check and compile one card file. Raises CardFileError saying what to fix."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise CardFileError(f"{path}: not valid YAML: {exc}") from None
     validator = jsonschema.Draft202012Validator(card_file_schema())

@@ -41,14 +41,16 @@ class Evaluation:
     fired: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    skipped_resources: list[dict] = field(default_factory=list)
 
     def response(self) -> dict:
-        """The CDS Hooks response body; an extension says what could not be evaluated, if anything."""
+        """The CDS Hooks response body; an extension says what could not be evaluated, if anything, so
+        nothing is lost silently."""
         body: dict = {"cards": self.cards}
-        if self.skipped or self.failed:
-            body["extension"] = {EXTENSION_KEY: {
-                key: value for key, value in (("skippedRules", self.skipped), ("failedRules", self.failed)) if value
-            }}
+        parts = (("skippedRules", self.skipped), ("failedRules", self.failed),
+                 ("skippedResources", self.skipped_resources))
+        if any(value for _, value in parts):
+            body["extension"] = {EXTENSION_KEY: {key: value for key, value in parts if value}}
         return body
 
 
@@ -80,6 +82,7 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
     if applicable and len(evaluation.skipped) == len(applicable):
         problems = [Problem(f"/prefetch/{key}", reason) for key, reason in record.missing.items()]
         raise PrefetchUnavailable("the data these rules need was neither prefetched nor retrievable", problems)
+    evaluation.skipped_resources = [problem.to_json() for problem in record.skipped]
     rendered.sort(key=lambda item: (item[0], item[1]))
     evaluation.cards = [card for _, _, card in rendered]
     return evaluation

@@ -62,6 +62,11 @@ def list_fixtures(directory: Path) -> list[str]:
 def load_fixture(directory: Path, name: str, now: datetime | None = None) -> Fixture:
     """Read a fixture Bundle; with `now`, roll its dates so they stand in the same relation to `now`."""
     bundle = json.loads(fixture_path(directory, name).read_text(encoding="utf-8"))
+    return load_fixture_bundle(bundle, name, now)
+
+
+def load_fixture_bundle(bundle: dict, name: str, now: datetime | None = None) -> Fixture:
+    """A Fixture from an in-memory fixture Bundle (see load_fixture)."""
     anchor = fixture_anchor(bundle)
     resources = [entry["resource"] for entry in bundle.get("entry", [])]
     if now is not None and anchor is not None:

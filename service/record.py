@@ -70,6 +70,8 @@ class PatientRecord:
     _validated: set[int] = field(default_factory=set)
     _invalid: set[int] = field(default_factory=set)
     _by_reference: dict[str, dict] = field(default_factory=dict)
+    _code_index: dict[str, dict[tuple[str, str], list[dict]]] = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)
 
     def add(self, resource: dict, pointer: str) -> None:
         """Index one raw resource found at `pointer` in the request (or fetched)."""
@@ -94,6 +96,25 @@ class PatientRecord:
     def raw(self, kind: str) -> list[dict]:
         """Unvalidated resources of a type; use `read` for anything a rule relies on."""
         return self.by_type.get(kind, [])
+
+    def with_code_in(self, kind: str, codes) -> list[dict]:
+        """Unvalidated resources of `kind` whose `code` has a coding in `codes` (a value set), in record
+        order. Uses an index built once per kind, so the cost follows the value set, not the record."""
+        index = self._code_index.get(kind)
+        if index is None:
+            index = {}
+            for resource in self.by_type.get(kind, []):
+                for coding in set(codings(resource.get("code"))):
+                    index.setdefault(coding, []).append(resource)
+            self._code_index[kind] = index
+        keys = codes.entries.keys() if hasattr(codes, "entries") else codes
+        if len(index) < len(keys):
+            found = [r for coding, rs in index.items() if coding in keys for r in rs]
+        else:
+            found = [r for coding in keys for r in index.get(coding, ())]
+        unique = {id(r): r for r in found}
+        order = {id(r): i for i, r in enumerate(self.by_type.get(kind, []))}
+        return sorted(unique.values(), key=lambda r: order[id(r)])
 
     def read(self, resources: list[dict]) -> list[dict]:
         """Validate `resources` (once each) and return those that are valid FHIR R4.

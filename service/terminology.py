@@ -12,6 +12,9 @@ from pathlib import Path
 
 import yaml
 
+# libyaml's C loader is ~10x faster; start-up reads ~60 files.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -109,7 +112,7 @@ def load_terminology(directory: Path) -> Terminology:
     """Read every `*.yaml` value set in `directory`. Raises ValueError naming the file and the fix."""
     value_sets = {}
     for path in sorted(directory.glob("*.yaml")):
-        value_set = _parse_value_set(path, yaml.safe_load(path.read_text(encoding="utf-8")))
+        value_set = _parse_value_set(path, yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER))
         value_sets[value_set.id] = value_set
     if not value_sets:
         raise ValueError(f"no value sets found in {directory}")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from ..fhirtime import effective_time, parse_fhir_datetime
 from ..hook_request import HookRequest
 from ..record import PatientRecord, codings, concept_text, display_of, reference_key
-from ..terminology import CodeEntry, Terminology
+from ..terminology import ICD10CM, CodeEntry, Terminology
 
 ACTIVE_CLINICAL = {"active", "recurrence", "relapse"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
@@ -50,8 +50,15 @@ class DoseEvent:
 
 # --- conditions ---------------------------------------------------------------------------------------
 
+def as_dict(value) -> dict:
+    """`value` if it is a JSON object, else {}: raw resources are read before validation, so a field of
+    the wrong shape must not raise (validation reports it when the resource is used)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _coded_status(concept: dict | None) -> str | None:
-    for coding in (concept or {}).get("coding") or []:
+    codings_ = as_dict(concept).get("coding")
+    for coding in codings_ if isinstance(codings_, list) else []:
         if isinstance(coding, dict) and coding.get("code"):
             return coding["code"]
     return None
@@ -65,37 +72,45 @@ def is_active_condition(condition: dict) -> bool:
 
 
 def active_conditions(ctx: RuleContext) -> list[dict]:
-    """The patient's active conditions (validated)."""
-    raw = [c for c in ctx.record.raw("Condition") if is_active_condition(c)]
-    return ctx.record.read(raw)
+    """The patient's active conditions (validated; computed once per request)."""
+    if "active_conditions" not in ctx.record.memo:
+        raw = [c for c in ctx.record.raw("Condition") if is_active_condition(c)]
+        ctx.record.memo["active_conditions"] = ctx.record.read(raw)
+    return ctx.record.memo["active_conditions"]
 
 
 def conditions_in(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """Active conditions that mean `value_set_id`: a code in the set, or (ICD-10-CM) a neoplasm code
-    together with the set's functional-activity code on the same patient (both conditions returned)."""
-    value_set = ctx.terminology[value_set_id]
-    conditions = active_conditions(ctx)
-    found = [c for c in conditions if any(code in value_set for code in codings(c.get("code")))]
-    if value_set.pair_functional:
-        neoplasm = [c for c in conditions if _icd_codes(c) & value_set.pair_neoplasm]
-        functional = [c for c in conditions if _icd_codes(c) & value_set.pair_functional]
-        if neoplasm and functional:
-            found += [c for c in neoplasm + functional if c not in found]
-    return found
+    together with the set's functional-activity code on the same patient (both conditions returned).
+    Computed once per request; only matching conditions are validated."""
+    key = ("conditions", value_set_id)
+    if key not in ctx.record.memo:
+        value_set = ctx.terminology[value_set_id]
+        found = _active_with_code_in(ctx, value_set)
+        if value_set.pair_functional:
+            neoplasm = _active_with_code_in(ctx, {(ICD10CM, code) for code in value_set.pair_neoplasm})
+            functional = _active_with_code_in(ctx, {(ICD10CM, code) for code in value_set.pair_functional})
+            if neoplasm and functional:
+                found += [c for c in neoplasm + functional if c not in found]
+        ctx.record.memo[key] = found
+    return ctx.record.memo[key]
+
+
+def _active_with_code_in(ctx: RuleContext, codes) -> list[dict]:
+    raw = [c for c in ctx.record.with_code_in("Condition", codes) if is_active_condition(c)]
+    return ctx.record.read(raw)
 
 
 def has_condition(ctx: RuleContext, value_set_id: str) -> bool:
     return bool(conditions_in(ctx, value_set_id))
 
 
-def _icd_codes(condition: dict) -> set[str]:
-    return {code for system, code in codings(condition.get("code")) if system.endswith("icd-10-cm")}
-
-
 def has_pnet(ctx: RuleContext) -> bool:
     """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind."""
-    return has_condition(ctx, "pnet") or any(has_condition(ctx, name) for name in FUNCTIONAL_SETS
-                                             if name in ctx.terminology.value_sets)
+    if "has_pnet" not in ctx.record.memo:
+        ctx.record.memo["has_pnet"] = has_condition(ctx, "pnet") or any(
+            has_condition(ctx, name) for name in FUNCTIONAL_SETS if name in ctx.terminology.value_sets)
+    return ctx.record.memo["has_pnet"]
 
 
 def condition_label(conditions: list[dict]) -> str:
@@ -115,7 +130,7 @@ def medication_concept(ctx: RuleContext, resource: dict) -> dict | None:
     (contained, prefetched, in the drafts, or fetched)."""
     if isinstance(resource.get("medicationCodeableConcept"), dict):
         return resource["medicationCodeableConcept"]
-    reference = (resource.get("medicationReference") or {}).get("reference")
+    reference = as_dict(resource.get("medicationReference")).get("reference")
     medication = ctx.record.resolve(reference, resource)
     if medication is None:
         return None
@@ -178,19 +193,20 @@ def triggering_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
     all drafts for order-sign, none for patient-view. Cancelled / entered-in-error drafts never count."""
     if ctx.request.hook == "patient-view":
         return []
-    drafts = ctx.record.read([d for d in ctx.record.drafts if d.get("resourceType") != "Medication"])
+    drafts = [d for d in ctx.record.drafts if d.get("resourceType") != "Medication"
+              and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}]
     if ctx.request.hook == "order-select":
         selected = set(ctx.request.selections)
         drafts = [d for d in drafts if reference_key(d) in selected]
-    drafts = [d for d in drafts if d.get("status") not in {"cancelled", "entered-in-error", "revoked"}]
-    return [d for d in drafts if d.get("resourceType") != "MedicationRequest" or is_drug(ctx, d, value_set_id)]
+    drafts = [d for d in drafts if d.get("resourceType") != "MedicationRequest" or is_drug(ctx, d, value_set_id)]
+    return ctx.record.read(drafts)
 
 
 def draft_medications(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """All draft MedicationRequests of `value_set_id` (as data, whatever the hook's selections)."""
-    drafts = ctx.record.read([d for d in ctx.record.drafts if d.get("resourceType") == "MedicationRequest"])
-    return [d for d in drafts if d.get("status") not in {"cancelled", "entered-in-error"}
-            and is_drug(ctx, d, value_set_id)]
+    drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "MedicationRequest"
+              and d.get("status") not in {"cancelled", "entered-in-error"} and is_drug(ctx, d, value_set_id)]
+    return ctx.record.read(drafts)
 
 
 def triggering_medication_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
@@ -202,11 +218,11 @@ def active_medications(ctx: RuleContext, value_set_id: str, statement_window: ti
     `statement_window` of now (when a window is given)."""
     events = []
     requests = [r for r in ctx.record.raw("MedicationRequest")
-                if r.get("status") in ACTIVE_ORDER_STATUS and r.get("intent") in ORDER_INTENTS]
+                if r.get("status") in ACTIVE_ORDER_STATUS and r.get("intent") in ORDER_INTENTS
+                and is_drug(ctx, r, value_set_id)]
     for request in ctx.record.read(requests):
-        if is_drug(ctx, request, value_set_id):
-            when = parse_fhir_datetime(request.get("authoredOn")) or ctx.now
-            events.append(DoseEvent(when, request, "active order"))
+        when = parse_fhir_datetime(request.get("authoredOn")) or ctx.now
+        events.append(DoseEvent(when, request, "active order"))
     if statement_window is not None:
         for event in administrations(ctx, value_set_id, include_statements=True):
             if ctx.now - event.when <= statement_window:
@@ -216,25 +232,26 @@ def active_medications(ctx: RuleContext, value_set_id: str, statement_window: ti
 
 def administrations(ctx: RuleContext, value_set_id: str, include_statements: bool = False) -> list[DoseEvent]:
     """Received a drug (history), newest first: completed administrations, completed orders (dated by
-    validity end, else authoredOn) and, when asked, statements — each with its date."""
+    validity end, else authoredOn) and, when asked, statements — each with its date. Resources are
+    matched by drug first and only the matches are validated."""
+    def matching(kind: str, statuses: set[str]) -> list[dict]:
+        raw = [r for r in ctx.record.raw(kind) if r.get("status") in statuses and is_drug(ctx, r, value_set_id)]
+        return ctx.record.read(raw)
+
     events = []
-    given = [a for a in ctx.record.raw("MedicationAdministration") if a.get("status") == "completed"]
-    for administration in ctx.record.read(given):
+    for administration in matching("MedicationAdministration", {"completed"}):
         when = effective_time(administration)
-        if when and is_drug(ctx, administration, value_set_id):
+        if when:
             events.append(DoseEvent(when, administration, "administration"))
-    completed = [r for r in ctx.record.raw("MedicationRequest") if r.get("status") == "completed"]
-    for request in ctx.record.read(completed):
+    for request in matching("MedicationRequest", {"completed"}):
         validity = ((request.get("dispenseRequest") or {}).get("validityPeriod") or {})
         when = parse_fhir_datetime(validity.get("end")) or parse_fhir_datetime(request.get("authoredOn"))
-        if when and is_drug(ctx, request, value_set_id):
+        if when:
             events.append(DoseEvent(when, request, "completed order"))
     if include_statements:
-        statements = [s for s in ctx.record.raw("MedicationStatement")
-                      if s.get("status") in {"active", "completed", "intended"}]
-        for statement in ctx.record.read(statements):
+        for statement in matching("MedicationStatement", {"active", "completed", "intended"}):
             when = effective_time(statement)
-            if when and is_drug(ctx, statement, value_set_id):
+            if when:
                 events.append(DoseEvent(when, statement, "statement"))
     return sorted(events, key=lambda event: event.when, reverse=True)
 
@@ -273,24 +290,33 @@ def _dedupe_same_day(events: list[DoseEvent]) -> list[DoseEvent]:
 
 # --- labs ---------------------------------------------------------------------------------------------
 
+def _dated_results(ctx: RuleContext, value_set_id: str) -> list[tuple[datetime, dict]]:
+    """(time, raw Observation) of final/amended/corrected results in the value set, newest first.
+    Not yet validated: callers validate only what they use (validation dominates the cost)."""
+    key = ("results", value_set_id)
+    if key not in ctx.record.memo:
+        raw = [o for o in ctx.record.with_code_in("Observation", ctx.terminology[value_set_id])
+               if o.get("status") in FINAL_RESULT]
+        dated = [(effective_time(o), o) for o in raw]
+        ctx.record.memo[key] = sorted((d for d in dated if d[0]), key=lambda d: d[0], reverse=True)
+    return ctx.record.memo[key]
+
+
 def observations(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """Final/amended/corrected results with a code in `value_set_id`, newest first (validated)."""
-    value_set = ctx.terminology[value_set_id]
-    raw = [o for o in ctx.record.raw("Observation")
-           if o.get("status") in FINAL_RESULT and any(c in value_set for c in codings(o.get("code")))]
-    dated = [(effective_time(o), o) for o in ctx.record.read(raw)]
-    return [o for when, o in sorted((d for d in dated if d[0]), key=lambda d: d[0], reverse=True)]
+    return ctx.record.read([o for _, o in _dated_results(ctx, value_set_id)])
 
 
 def latest_observation(ctx: RuleContext, value_set_id: str, within: timedelta | None = None) -> dict | None:
-    """The newest result of the lab (within the window from now, when given), or None."""
-    for observation in observations(ctx, value_set_id):
-        when = effective_time(observation)
+    """The newest result of the lab (within the window from now, when given), or None. Only the
+    result returned is validated."""
+    for when, observation in _dated_results(ctx, value_set_id):
         if when > ctx.now + timedelta(days=1):
             continue  # a result dated in the future is a data error; do not let it mask the real latest
-        if within is None or ctx.now - when <= within:
+        if within is not None and ctx.now - when > within:
+            return None
+        if ctx.record.read([observation]):
             return observation
-        return None
     return None
 
 
@@ -362,9 +388,8 @@ def describe_result(observation: dict) -> str:
 
 def service_requests(ctx: RuleContext, value_set_id: str, statuses: set[str]) -> list[dict]:
     """ServiceRequests on record with a code in `value_set_id` and one of `statuses`."""
-    value_set = ctx.terminology[value_set_id]
-    raw = [s for s in ctx.record.raw("ServiceRequest")
-           if s.get("status") in statuses and any(c in value_set for c in codings(s.get("code")))]
+    raw = [s for s in ctx.record.with_code_in("ServiceRequest", ctx.terminology[value_set_id])
+           if s.get("status") in statuses]
     return ctx.record.read(raw)
 
 

@@ -1,0 +1,42 @@
+"""The benchmark code is correct (timings are not asserted: they belong to `python -m bench.run`)."""
+
+from __future__ import annotations
+
+from fhir.resources.R4B import get_fhir_model_class
+
+from bench.generate import make_patient, record_size
+from bench.run import measure_http, measure_in_process, percentile
+
+
+def test_generated_patient_has_the_requested_bulk_and_is_valid_fhir():
+    patient = make_patient(observations=50, conditions=12, medication_requests=8)
+    kinds = [r["resourceType"] for r in patient.resources]
+    assert kinds.count("Observation") == 50 and kinds.count("Condition") == 12
+    assert kinds.count("MedicationRequest") == 8  # the stopped lanreotide order + 7 others
+    assert record_size(patient) == len(patient.resources) - 1
+    for resource in patient.resources:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def test_generation_is_deterministic():
+    assert make_patient(30).bundle() == make_patient(30).bundle()
+
+
+def test_percentile_picks_nearest_rank():
+    samples = [float(n) for n in range(1, 101)]
+    assert percentile(samples, 50) in (50.0, 51.0) and percentile(samples, 99) == 99.0 and percentile(samples, 100) == 100.0
+
+
+def test_in_process_measurement_reports_every_field():
+    row = measure_in_process([10], iterations=5)[0]
+    assert row["observations"] == 10 and row["resources"] > 10 and row["iterations"] == 5
+    assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
+    assert row["decode_p50_ms"] > 0 and row["ratio_p50"] > 1
+
+
+def test_http_measurement_runs_both_apps_without_errors():
+    rows = measure_http(observations=10, workers=1, levels=[1], seconds=0.3)
+    assert len(rows) == 1
+    assert rows[0]["service"]["requests"] > 0 and rows[0]["service"]["errors"] == 0
+    assert rows[0]["bare"]["requests"] > 0 and rows[0]["bare"]["errors"] == 0
+    assert rows[0]["service_worker_peak_rss_mb"] > 10
