@@ -204,10 +204,21 @@ def _lab_row(observation: dict) -> dict:
     value = f"{quantity.get('value', '')} {quantity.get('unit', '')}".strip() if quantity else \
         (observation.get("valueString") or concept_text(observation.get("valueCodeableConcept"))
          if observation.get("valueString") or observation.get("valueCodeableConcept") else "")
-    flags = [concept_text(i) for i in observation.get("interpretation") or []]
+    flags = [_status({"i": i}, "i") for i in observation.get("interpretation") or []]
+    flags += [_range_text(r) for r in observation.get("referenceRange") or [] if _range_text(r)]
     return {"text": concept_text(observation.get("code")), "value": value, "flags": ", ".join(flags),
             "status": observation.get("status", ""),
             "date": observation.get("effectiveDateTime") or observation.get("issued") or ""}
+
+
+def _range_text(reference_range: dict) -> str:
+    """'ref 3.5-5.1' from a referenceRange's low and high (or its text)."""
+    if reference_range.get("text"):
+        return f"ref {reference_range['text']}"
+    low, high = (reference_range.get(k, {}).get("value") for k in ("low", "high"))
+    if low is None and high is None:
+        return ""
+    return f"ref {'' if low is None else low}-{'' if high is None else high}"
 
 
 def _other_row(resource: dict) -> dict:

@@ -233,6 +233,23 @@ def test_card_text_cannot_inject_markup_or_script(browser, live):
         assert result["cls"] == "card indicator-critical"
 
 
+def test_update_and_delete_actions_change_the_draft_list(browser, live):
+    driver = browser
+    with screenshot_on_failure(driver, "update-action"):
+        open_patient(driver, live, INSULINOMA)
+        [ref] = draft_refs(driver)
+        done = driver.execute_script("""
+            var item = window.PnetSandbox.state.drafts[0];
+            var updated = JSON.parse(JSON.stringify(item.resource));
+            updated.dosageInstruction[0].doseAndRate[0].doseQuantity.value = 50;
+            var text = window.PnetSandbox.applyActions([{type: 'update', resource: updated},
+                                                        {type: 'delete', resourceId: 'MedicationRequest/not-a-draft'}]);
+            return [text, window.PnetSandbox.state.drafts.length,
+                    window.PnetSandbox.state.drafts[0].resource.dosageInstruction[0].doseAndRate[0].doseQuantity.value,
+                    window.PnetSandbox.state.drafts[0].changed];""")
+        assert done == [f"updated {ref}; MedicationRequest/not-a-draft was not a draft", 1, 50, "updated"]
+
+
 def test_no_console_errors_or_csp_violations(browser, live):
     driver = browser
     driver.get(f"{live.url}/sandbox")

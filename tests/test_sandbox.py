@@ -71,7 +71,8 @@ def test_chart_lists_labs_newest_first_and_medications_with_dosage(client):
     labs = body["chart"]["labs"]
     assert labs, "the VIPoma fixture has electrolyte results"
     assert [row["date"] for row in labs] == sorted((row["date"] for row in labs), reverse=True)
-    assert any("otassium" in row["text"] and row["value"] for row in labs)
+    low = next(row for row in labs if row["value"] == "2.9 mmol/L")
+    assert low["text"] == "Potassium [Moles/volume] in Serum or Plasma" and low["flags"] == "L, ref 3.5-5.1"
 
 
 def test_request_built_for_the_page_is_accepted_by_the_service(client):
