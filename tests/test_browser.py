@@ -10,6 +10,7 @@ tmp/artifacts/. With PNET_CDS_WRITE_SCREENSHOT=1 the run writes docs/sandbox.png
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -203,6 +204,25 @@ def test_dismiss_sends_overridden_feedback_with_the_cards_reason(browser, live):
             "userComment": "tumour board decision"}
         assert len(draft_refs(driver)) == 1, "dismissing a card must not change the drafts"
         expect_feedback_answer(live, status, card)
+
+
+def test_hook_choice_shapes_the_request_order_select_selections_and_patient_view(browser, live):
+    driver = browser
+    with screenshot_on_failure(driver, "hook-choice"):
+        open_patient(driver, live, INSULINOMA)
+        [ref] = draft_refs(driver)
+        Select(driver.find_element(By.ID, "service-select")).select_by_value("pnet-order-select")
+        assert driver.find_element(By.ID, "selection-note").is_displayed()
+        fire_and_get_card(driver, "ssa-in-insulinoma")
+        sent = json.loads(driver.find_element(By.ID, "raw-request-json").get_attribute("textContent"))
+        assert sent["hook"] == "order-select" and sent["context"]["selections"] == [ref]
+
+        Select(driver.find_element(By.ID, "service-select")).select_by_value("pnet-patient-view")
+        assert not driver.find_element(By.ID, "order-entry").is_displayed()
+        driver.find_element(By.ID, "fire").click()
+        wait_for(driver, lambda d: "No cards" in d.find_element(By.ID, "cards").text)
+        sent = json.loads(driver.find_element(By.ID, "raw-request-json").get_attribute("textContent"))
+        assert sent["hook"] == "patient-view" and "draftOrders" not in sent["context"]
 
 
 def test_card_text_cannot_inject_markup_or_script(browser, live):

@@ -158,6 +158,7 @@
     clearCards();
     if (!name) { state.patient = null; renderChart(); return Promise.resolve(); }
     return fetchPatient(name).then(function (body) {
+      if (!body) { return; }
       state.patient = body;
       state.drafts = (body.drafts || []).map(function (resource) {
         return { resource: resource, selected: resource.resourceType !== "Medication", origin: "record" };
@@ -349,8 +350,19 @@
     return request;
   }
 
+  /* The request template for the chosen service (refetched when the service changed since it was loaded). */
+  function ensureTemplate() {
+    var hook = state.services[state.serviceId].hook;
+    if (state.requestTemplate && state.requestTemplate.hook === hook) { return Promise.resolve(true); }
+    return fetchPatient(state.patient.summary.name).then(function (body) { return !!body; });
+  }
+
   function fire() {
-    if (!requirePatient() || !state.requestTemplate) { return; }
+    if (!requirePatient()) { return; }
+    ensureTemplate().then(function (ready) { if (ready) { fireNow(); } });
+  }
+
+  function fireNow() {
     var request = buildRequest();
     var serviceId = state.serviceId;
     $("raw-request-json").textContent = JSON.stringify(request, null, 2);
