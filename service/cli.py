@@ -4,6 +4,7 @@
     pnet-cds fire HOOK FIXTURE [--url URL] [--order KEY ...] [--now ISO] [--request-only] [--json]
     pnet-cds fixtures                      list the synthetic patients
     pnet-cds orders                        list the order shorthands for --order
+    pnet-cds catalog [--check]             write docs/rules.md from cards/ (--check: fail when out of date)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import sys
 import textwrap
 from datetime import datetime, timezone
+from pathlib import Path
 
 
 SERVICES = {"patient-view": "pnet-patient-view", "order-select": "pnet-order-select", "order-sign": "pnet-order-sign"}
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     fixtures.set_defaults(run=_fixtures)
     orders = commands.add_parser("orders", help="list the draft order shorthands")
     orders.set_defaults(run=_orders)
+    catalog = commands.add_parser("catalog", help="write the rule catalog docs/rules.md from the card files")
+    catalog.add_argument("--check", action="store_true", help="only check that docs/rules.md is up to date")
+    catalog.set_defaults(run=_catalog)
 
     args = parser.parse_args(argv)
     return args.run(args) or 0
@@ -156,6 +161,18 @@ def _orders(_args) -> int:
     for key, order in ORDERS.items():
         print(f"{key:16} {order['label']}")
     return 0
+
+
+def _catalog(args) -> int:
+    from . import DEFAULTS, PROJECT_ROOT
+    from .catalog import write_catalog
+
+    target = PROJECT_ROOT / "docs" / "rules.md"
+    if write_catalog(Path(DEFAULTS["CARDS_DIR"]), target, check=args.check):
+        print(f"{target} is up to date" if args.check else f"wrote {target}")
+        return 0
+    print(f"{target} is out of date: run `pnet-cds catalog`", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
