@@ -46,7 +46,10 @@ class LiveService:
     """The real app on 127.0.0.1 in a thread, recording the feedback posts it receives."""
 
     def __init__(self):
-        self.app = create_app({"TESTING": True})
+        self.workdir = tempfile.mkdtemp(prefix="pnet-cds-browser-")
+        # Real clock, defaults otherwise; the database, audit key and development issuer key live in a temp dir.
+        self.app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{self.workdir}/browser.db",
+                               "AUDIT_HMAC_KEY": "browser-test-audit-key", "DEV_ISSUER_DIR": f"{self.workdir}/dev"})
         self.feedback_posts: list[dict] = []
         self.app.before_request(self._record_feedback)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -60,6 +63,16 @@ class LiveService:
     def feedback_route_exists(self) -> bool:
         return any(rule.rule.endswith("/feedback") for rule in self.app.url_map.iter_rules())
 
+    def stored_feedback(self) -> list | None:
+        """The feedback rows in the service's store, or None when the service has no store."""
+        store = self.app.extensions.get("pnet_cds_store")
+        if store is None:
+            return None
+        from sqlalchemy import select
+
+        from service.store import feedback
+        return store.read(select(feedback).order_by(feedback.c.id))
+
 
 @pytest.fixture(scope="module")
 def live():
@@ -68,6 +81,7 @@ def live():
     yield service
     service.server.shutdown()
     service.thread.join(timeout=5)
+    shutil.rmtree(service.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +191,11 @@ def test_insulinoma_patient_octreotide_warning_suggestion_and_feedback(browser, 
         assert entry["card"] == card_uuid and entry["acceptedSuggestions"] == [{"id": suggestion_uuid}]
         assert entry["outcomeTimestamp"].endswith("Z")
         expect_feedback_answer(live, status, card)
+        stored = live.stored_feedback()
+        if stored is not None:
+            row = next(r for r in stored if r.card_uuid == card_uuid)
+            assert (row.outcome, row.accepted_suggestions, row.service) == (
+                "accepted", [suggestion_uuid], "pnet-order-sign")
 
 
 def test_dismiss_sends_overridden_feedback_with_the_cards_reason(browser, live):
@@ -204,6 +223,11 @@ def test_dismiss_sends_overridden_feedback_with_the_cards_reason(browser, live):
             "userComment": "tumour board decision"}
         assert len(draft_refs(driver)) == 1, "dismissing a card must not change the drafts"
         expect_feedback_answer(live, status, card)
+        stored = live.stored_feedback()
+        if stored is not None:
+            row = next(r for r in stored if r.card_uuid == card.get_attribute("data-uuid"))
+            assert (row.outcome, row.override_code, row.user_comment) == (
+                "overridden", "sstr-avid-glucose-monitored", "tumour board decision")
 
 
 def test_hook_choice_shapes_the_request_order_select_selections_and_patient_view(browser, live):
