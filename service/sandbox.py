@@ -118,18 +118,49 @@ def new_order(key: str) -> Response:
 
 @bp.post("/api/token")
 def token() -> Response:
-    """A JWT for `aud` from the local development issuer, when one is configured and the caller is on
-    loopback; otherwise says why there is none (the page then calls without a token)."""
-    body = request.get_json(silent=True) or {}
+    """A JWT for `aud` (this service's own /cds-services URL) from the local development issuer, when
+    authentication is on and that issuer is enabled; otherwise `{"token": null, "reason"}` and the page calls
+    without a token. Minted only for a caller on loopback that reached the service by a loopback host name,
+    from this page's own origin: another web site open in the same browser (or one that rebinds its DNS
+    name to 127.0.0.1) gets nothing."""
+    body = request.get_json(silent=True)
     audience = body.get("aud") if isinstance(body, dict) else None
-    if not isinstance(audience, str) or not audience:
-        raise BadHookRequest("send {\"aud\": \"<the URL to be called>\"}", [Problem("/aud", "required string")])
-    issuer = current_app.extensions.get("pnet_cds_dev_issuer")
-    if issuer is None:
-        return jsonify({"token": None, "reason": "no local development issuer is configured"})
-    if request.remote_addr not in LOOPBACK:
-        raise NotFound("the development token endpoint answers on loopback only")
-    return jsonify({"token": issuer.sign(audience), "issuer": issuer.issuer})
+    own = request.host_url.rstrip("/") + "/cds-services"
+    if not isinstance(audience, str) or not (audience == own or audience.startswith(own + "/")):
+        raise BadHookRequest("send {\"aud\": \"<the /cds-services URL to be called>\"}",
+                             [Problem("/aud", f"must be {own} or a URL under it")])
+    minter, reason = dev_token_minter()
+    if minter is None:
+        return jsonify({"token": None, "reason": reason})
+    if not from_local_page():
+        raise NotFound("the development token endpoint answers this page on loopback only")
+    return jsonify({"token": minter(audience), "issuer": DEV_ISSUER_NAME})
+
+
+DEV_ISSUER_NAME = "urn:pnet-cds:local-dev"
+
+
+def dev_token_minter():
+    """(mint(audience) -> JWT, None) when the local development issuer can sign, else (None, why not)."""
+    config = current_app.config
+    if not config.get("AUTH", False):
+        return None, "authentication is off"
+    try:
+        from . import issuers  # the JWT module (service/issuers.py); absent before authentication landed
+    except ImportError:
+        return None, "no local development issuer is configured"
+    if not issuers.dev_issuer_enabled(config):
+        return None, "the local development issuer is off (an issuers file is configured)"
+    directory = issuers.dev_issuer_dir(current_app)
+    return (lambda audience: issuers.mint_dev_token(directory, audience)), None
+
+
+def from_local_page() -> bool:
+    """True when the caller is on loopback, used a loopback host name, and (if it says) came from this origin."""
+    host = (request.host or "").rsplit(":", 1)[0].strip("[]").lower()
+    origin = request.headers.get("Origin")
+    return (request.remote_addr in LOOPBACK and host in LOOPBACK
+            and (origin is None or origin.rstrip("/") == request.host_url.rstrip("/")))
 
 
 def open_fixture(name: str) -> Fixture:

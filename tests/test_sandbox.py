@@ -132,10 +132,16 @@ def test_unknown_order_is_404(client):
     assert response.status_code == 404 and "octreotide-sc" in response.get_json()["problems"][0]["message"]
 
 
-def test_token_endpoint_says_why_there_is_no_token_without_a_dev_issuer(client):
-    body = client.post("/sandbox/api/token", json={"aud": "http://127.0.0.1:8080/cds-services"}).get_json()
-    assert body == {"token": None, "reason": "no local development issuer is configured"}
-    assert client.post("/sandbox/api/token", json={}).status_code == 400
+def test_token_endpoint_says_why_there_is_no_token_when_auth_is_off(client):
+    body = client.post("/sandbox/api/token", json={"aud": "http://localhost/cds-services"}).get_json()
+    assert body == {"token": None, "reason": "authentication is off"}
+
+
+@pytest.mark.parametrize("aud", [None, "", "https://other.example.org/cds-services", "http://localhost/sandbox",
+                                 "http://localhost/cds-services-evil"])
+def test_token_endpoint_mints_only_for_this_services_own_urls(client, aud):
+    response = client.post("/sandbox/api/token", json={"aud": aud})
+    assert response.status_code == 400 and response.get_json()["problems"][0]["pointer"] == "/aud"
 
 
 def test_sandbox_can_be_turned_off():
@@ -161,3 +167,35 @@ def test_regimens_name_catalog_entries_and_doses_come_from_the_catalog():
     assert standard_dose("lanreotide") == {"value": 120, "unit": "mg"}
     assert draft_order("cbc", "p1")["code"]["coding"][0]["code"] == "57021-8"
     assert NOW  # the pinned clock the other tests share
+
+
+@pytest.fixture(scope="module")
+def auth_client(tmp_path_factory):
+    """An app with authentication on and the local development issuer (its key in a temp dir)."""
+    pytest.importorskip("service.issuers", reason="JWT authentication (service/issuers.py) is not in this tree")
+    app = make_app(AUTH=True, DEV_ISSUER="on", DEV_ISSUER_DIR=str(tmp_path_factory.mktemp("dev-issuer")))
+    return app.test_client()
+
+
+def test_page_token_from_the_dev_issuer_opens_the_service(auth_client):
+    url = "http://localhost/cds-services/pnet-order-sign"
+    assert auth_client.post("/cds-services/pnet-order-sign", json={}).status_code == 401
+    answer = auth_client.post("/sandbox/api/token", json={"aud": url}, headers={"Origin": "http://localhost"})
+    body = answer.get_json()
+    assert body["issuer"] == "urn:pnet-cds:local-dev" and body["token"].count(".") == 2
+    request = auth_client.get(f"/sandbox/api/fixtures/{INSULINOMA}?service=pnet-order-sign").get_json()["request"]
+    response = auth_client.post("/cds-services/pnet-order-sign", json=request,
+                                headers={"Authorization": f"Bearer {body['token']}"})
+    assert response.status_code == 200
+    assert [c["source"]["topic"]["code"] for c in response.get_json()["cards"]] == ["ssa-in-insulinoma"]
+
+
+@pytest.mark.parametrize("where", [
+    {"headers": {"Origin": "https://evil.example.org"}},                       # another site in the same browser
+    {"base_url": "http://rebound.example.org"},                                # DNS rebinding to 127.0.0.1
+    {"environ_base": {"REMOTE_ADDR": "10.1.2.3"}},                              # not on loopback
+])
+def test_dev_tokens_are_minted_only_for_the_local_page(auth_client, where):
+    base = where.get("base_url", "http://localhost")
+    response = auth_client.post("/sandbox/api/token", json={"aud": f"{base}/cds-services"}, **where)
+    assert response.status_code == 404 and "token" not in response.get_json()
