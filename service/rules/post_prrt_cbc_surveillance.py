@@ -2,19 +2,21 @@
 
 A CBC result is a CBC panel or any of its components (hemoglobin, leukocytes, platelets, neutrophils), as
 labs report CBCs as component results. A CBC among the draft orders, or already ordered (active
-ServiceRequest), silences the card.
+ServiceRequest), silences the card. So does a Lu-177 dotatate dose among the drafts: then the course is
+going on, and `prrt-baseline-labs` asks for the CBC before that dose (one card, not two, per CBC).
 """
 
 from __future__ import annotations
 
 from ..cards import Finding
 from ..fhirtime import effective_time, format_date, months_between
-from .common import RuleContext, draft_service_requests, latest_observation, prrt_history, service_requests
+from .common import (RuleContext, draft_medications, draft_service_requests, latest_observation, prrt_history,
+                     service_requests)
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
     doses = prrt_history(ctx)
-    if not doses:
+    if not doses or draft_medications(ctx, "lutetium-lu177-dotatate"):
         return []
     interval = ctx.days("cbc_interval_days")
     if any(latest_observation(ctx, lab, within=interval) for lab in ("cbc-panel", "cbc-components")):

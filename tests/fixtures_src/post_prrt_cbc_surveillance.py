@@ -53,6 +53,14 @@ def cbc_already_ordered():
     return p
 
 
+def next_dose_drafted():
+    """A further Lu-177 dose is being ordered: prrt-baseline-labs speaks about the CBC, not this rule."""
+    p = _after_prrt("cbc-next-dose", "Ivo", prrt_days=200)
+    _cbc(p, days_ago=190)
+    p.draft_med(LU177_PIN, dose={"value": 7.4, "unit": "GBq", "system": "http://unitsofmeasure.org", "code": "GBq"})
+    return p
+
+
 def no_prrt():
     p = Patient("cbc-no-prrt", "Gil", "No-Prrt", gender="male")
     p.condition(PNET_WD)
@@ -73,6 +81,7 @@ FIXTURES = {
     f"{RULE}--cbc-2-months-ago": cbc_2_months_ago,
     f"{RULE}--cbc-drafted": cbc_drafted,
     f"{RULE}--cbc-already-ordered": cbc_already_ordered,
+    f"{RULE}--next-dose-drafted": next_dose_drafted,
     f"{RULE}--no-prrt": no_prrt,
     f"{RULE}--lu177-psma-not-prrt": lu177_psma_not_prrt,
 }

@@ -1,0 +1,195 @@
+"""Structured doses of a MedicationRequest: how much per administration, how often — or None.
+
+Reads `dosageInstruction[].doseAndRate[].doseQuantity` (UCUM, or the usual unit spellings: mg, mcg, µg,
+micrograms) and `timing.repeat` (frequency / period / periodUnit, `timeOfDay`), or a common timing code
+of the FHIR TimingAbbreviation value set (v3-GTSAbbreviation: BID, TID, QID, QD, QOD, AM, PM, BED,
+Q1H … Q8H, WK, MO; it has no "every 4 weeks" code). Anything this module cannot read with certainty —
+free text only, a dose range, a rate, as-needed, a dose in tablets or mL, sequential (tapering)
+instructions, a frequency or period range — gives None, so a dose rule stays silent instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import units
+
+GTS_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+# code → (times, per period, period unit), from the code definitions in the FHIR TimingAbbreviation value set.
+TIMING_CODES = {
+    "QD": (1, 1, "d"), "AM": (1, 1, "d"), "PM": (1, 1, "d"), "BED": (1, 1, "d"),
+    "BID": (2, 1, "d"), "TID": (3, 1, "d"), "QID": (4, 1, "d"), "QOD": (1, 2, "d"),
+    "Q1H": (1, 1, "h"), "Q2H": (1, 2, "h"), "Q3H": (1, 3, "h"), "Q4H": (1, 4, "h"), "Q6H": (1, 6, "h"),
+    "Q8H": (1, 8, "h"), "WK": (1, 1, "wk"), "MO": (1, 1, "mo"),
+}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """`frequency` administrations every `period_days` days (`written`: how a month-based order said it)."""
+
+    frequency: float
+    period_days: float
+    written: str = field(default="", compare=False)
+
+    @property
+    def interval_days(self) -> float:
+        """Days from one administration to the next."""
+        return self.period_days / self.frequency
+
+    @property
+    def times_per_day(self) -> float:
+        return self.frequency / self.period_days
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A structured dose: `dose` (in `unit`) per administration, on `schedule`."""
+
+    dose: float
+    unit: str
+    schedule: Schedule
+
+    def amount_per(self, days: float) -> float:
+        """Total amount (in `unit`) given over `days` days: 28 for a per-4-weeks dose, 1 for a daily dose."""
+        return self.dose * self.schedule.times_per_day * days
+
+
+def parse_regimen(request: dict, unit: str, month_days: float | None = None) -> Regimen | None:
+    """The regimen of a MedicationRequest with its dose in `unit` (a mass unit, e.g. "mg" or "ug"), or None.
+
+    Several dosage instructions count only when they are concurrent (the same explicit `sequence`) and
+    share one schedule (then their doses add up). `month_days` says how many days a period of one month
+    means (depots ordered "monthly" are given every 4 weeks: pass 28); by default a UCUM month (30.4375 d).
+    """
+    dosages = [d for d in request.get("dosageInstruction") or [] if isinstance(d, dict)]
+    if not dosages or (len(dosages) > 1 and not _concurrent(dosages)):
+        return None
+    parsed = [_parse_dosage(dosage, unit, month_days) for dosage in dosages]
+    if any(p is None for p in parsed) or len({p.schedule for p in parsed}) != 1:
+        return None
+    return Regimen(sum(p.dose for p in parsed), unit, parsed[0].schedule)
+
+
+def _concurrent(dosages: list[dict]) -> bool:
+    sequences = {d.get("sequence") for d in dosages}
+    return len(sequences) == 1 and None not in sequences
+
+
+def _parse_dosage(dosage: dict, unit: str, month_days: float | None) -> Regimen | None:
+    if dosage.get("asNeededBoolean") or dosage.get("asNeededCodeableConcept"):
+        return None
+    dose = parse_dose(dosage, unit)
+    schedule = parse_schedule(dosage.get("timing"), month_days)
+    if dose is None or schedule is None:
+        return None
+    return Regimen(dose, unit, schedule)
+
+
+def parse_dose(dosage: dict, unit: str) -> float | None:
+    """The dose per administration in `unit`, from the one `doseQuantity` (or the one typed "ordered"),
+    or None (no quantity, a range, a comparator, a unit of another kind)."""
+    entries = [e for e in dosage.get("doseAndRate") or [] if isinstance(e, dict) and "doseQuantity" in e]
+    if len(entries) > 1:
+        entries = [e for e in entries if "ordered" in _codes(e.get("type"))]
+    if len(entries) != 1:
+        return None
+    quantity = entries[0]["doseQuantity"]
+    if not isinstance(quantity, dict) or quantity.get("comparator"):
+        return None
+    value = quantity.get("value")
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        return None
+    code = units.ucum_code(quantity.get("code"), quantity.get("unit"), quantity.get("system"))
+    if code is None or not units.is_mass(code):
+        return None
+    return units.convert(float(value), code, unit)
+
+
+def parse_schedule(timing: dict | None, month_days: float | None = None) -> Schedule | None:
+    """How often, from `timing.repeat` (which governs when present), else from a TimingAbbreviation code."""
+    if not isinstance(timing, dict):
+        return None
+    repeat = timing.get("repeat") if isinstance(timing.get("repeat"), dict) else {}
+    if repeat.get("period") is not None or repeat.get("frequency") is not None or repeat.get("timeOfDay"):
+        return _from_repeat(repeat, month_days)
+    code = _timing_code(timing.get("code"))
+    if code is None:
+        return None
+    frequency, period, period_unit = TIMING_CODES[code]
+    return _schedule(frequency, period, period_unit, month_days)
+
+
+def _from_repeat(repeat: dict, month_days: float | None) -> Schedule | None:
+    if repeat.get("dayOfWeek") or repeat.get("when"):
+        return None  # weekday lists and meal-relative times are not counted here
+    if _differs(repeat, "frequency", "frequencyMax") or _differs(repeat, "period", "periodMax"):
+        return None
+    times_of_day = repeat.get("timeOfDay") or []
+    if repeat.get("period") is None:
+        if times_of_day and repeat.get("frequency") in (None, len(times_of_day)):
+            return _schedule(len(times_of_day), 1, "d", month_days)
+        return None
+    frequency = repeat.get("frequency", 1)
+    return _schedule(frequency, repeat.get("period"), repeat.get("periodUnit"), month_days)
+
+
+def _differs(repeat: dict, key: str, max_key: str) -> bool:
+    return repeat.get(max_key) is not None and repeat.get(max_key) != repeat.get(key)
+
+
+def _schedule(frequency, period, period_unit, month_days: float | None) -> Schedule | None:
+    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) and n > 0 for n in (frequency, period)):
+        return None
+    if period_unit == "mo" and month_days:
+        days = float(period) * month_days
+    else:
+        days = units.convert(float(period), period_unit, "d") if period_unit else None
+    written = _months_text(frequency, period) if period_unit == "mo" else ""
+    return Schedule(float(frequency), days, written) if days else None
+
+
+def _months_text(frequency, period) -> str:
+    every = "monthly" if period == 1 else f"every {period:g} months"
+    return every if frequency == 1 else f"{frequency:g} times {'a month' if period == 1 else every}"
+
+
+def _timing_code(concept: dict | None) -> str | None:
+    for system, code in _codings(concept):
+        if system in (GTS_SYSTEM, "") and code.upper() in TIMING_CODES:
+            return code.upper()
+    return None
+
+
+def _codings(concept: dict | None) -> list[tuple[str, str]]:
+    if not isinstance(concept, dict):
+        return []
+    return [(c.get("system") or "", c.get("code")) for c in concept.get("coding") or []
+            if isinstance(c, dict) and isinstance(c.get("code"), str)]
+
+
+def _codes(concept: dict | None) -> set[str]:
+    return {code for _, code in _codings(concept)}
+
+
+def describe_quantity(value: float, unit: str) -> str:
+    """"300 micrograms", "37.5 mg" — for card text."""
+    name = {"ug": "micrograms", "mg": "mg", "g": "g"}.get(unit, unit)
+    return f"{value:.4g} {name}" if value < 10000 else f"{value:,.0f} {name}"
+
+
+def describe_schedule(schedule: Schedule) -> str:
+    """"3 times a day", "once daily", "every 4 weeks", "every 8 hours", "monthly" — for card text."""
+    if schedule.written:
+        return schedule.written
+    per_day, interval = schedule.times_per_day, schedule.interval_days
+    if abs(per_day - 1) < 1e-9:
+        return "once daily"
+    if per_day > 1 and abs(per_day - round(per_day)) < 1e-9:
+        return f"{round(per_day)} times a day"
+    if interval < 1:
+        return f"every {interval * 24:.3g} hours"
+    if interval >= 7 and abs(interval / 7 - round(interval / 7)) < 1e-9:
+        weeks = round(interval / 7)
+        return "every week" if weeks == 1 else f"every {weeks} weeks"
+    return f"every {interval:.3g} days"

@@ -1,0 +1,91 @@
+"""What the PRRT rules (11-14, 16) share: who is in scope, the course so far, the ordered activity.
+
+Built on `common.py` ("received PRRT" is `prrt_history`), so every PRRT rule counts doses the same way:
+completed administrations, completed orders and Procedures, one per day, never a cancelled or
+entered-in-error administration, never a dose dated in the future (a data error).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from .common import DoseEvent, RuleContext, has_pnet, prrt_history, triggering_medication_drafts
+
+LUTETIUM = "lutetium-lu177-dotatate"
+# SI prefixes only; the curie factor (1 mCi = 37 MBq) is a physical constant the card file carries.
+_BECQUEREL_IN_MBQ = {"bq": 1e-6, "kbq": 1e-3, "mbq": 1.0, "gbq": 1e3}
+_CURIE_IN_MCI = {"uci": 1e-3, "µci": 1e-3, "mci": 1.0, "ci": 1e3}
+
+
+def lutetium_drafts(ctx: RuleContext) -> list[dict]:
+    """The triggering Lu-177 dotatate draft orders, when the patient is in scope (pNET or PRRT history)."""
+    drafts = triggering_medication_drafts(ctx, LUTETIUM)
+    return drafts if drafts and in_prrt_scope(ctx) else []
+
+
+def in_prrt_scope(ctx: RuleContext) -> bool:
+    """RULES.md scope for the PRRT rules: an active pancreatic NET, or PRRT received before."""
+    return has_pnet(ctx) or bool(course_doses(ctx))
+
+
+def course_doses(ctx: RuleContext) -> list[DoseEvent]:
+    """PRRT doses received up to now, newest first, one per day (see `common.prrt_history`); computed
+    once per request, as five rules ask."""
+    if "prrt_course_doses" not in ctx.record.memo:
+        ctx.record.memo["prrt_course_doses"] = [dose for dose in prrt_history(ctx) if dose.when <= ctx.now]
+    return ctx.record.memo["prrt_course_doses"]
+
+
+def doses_within(ctx: RuleContext, window: timedelta) -> list[DoseEvent]:
+    """PRRT doses given within `window` before now, newest first."""
+    return [dose for dose in course_doses(ctx) if ctx.now - dose.when <= window]
+
+
+def whole_days(earlier: datetime, later: datetime) -> int:
+    return int((later - earlier) / timedelta(days=1))
+
+
+def ordered_activity_mbq(resource: dict, mbq_per_mci: float) -> float | None:
+    """The activity a Lu-177 order asks for, in MBq, from its structured dose (GBq, MBq, mCi, ...).
+
+    None when the order has no structured dose or its unit is not an activity unit (then no card speaks
+    about the activity: a dose in mL or vials, or only in text, is not guessed).
+    """
+    for dosage in resource.get("dosageInstruction") or []:
+        for dose_and_rate in dosage.get("doseAndRate") or []:
+            quantity = dose_and_rate.get("doseQuantity") or {}
+            value = quantity.get("value")
+            unit = str(quantity.get("code") or quantity.get("unit") or "").strip().lower()
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                converted = to_mbq(float(value), unit, mbq_per_mci)
+                if converted is not None:
+                    return converted
+    return None
+
+
+def to_mbq(value: float, unit: str, mbq_per_mci: float) -> float | None:
+    """`value` in `unit` (case-insensitive UCUM-ish: Bq, kBq, MBq, GBq, uCi, mCi, Ci) as MBq, or None."""
+    unit = unit.lower()
+    if unit in _BECQUEREL_IN_MBQ:
+        return value * _BECQUEREL_IN_MBQ[unit]
+    if unit in _CURIE_IN_MCI:
+        return value * _CURIE_IN_MCI[unit] * mbq_per_mci
+    return None
+
+
+def same_activity(first_mbq: float, second_mbq: float) -> bool:
+    """Equal up to floating-point rounding only (7.4 GBq == 200 mCi); any real difference counts."""
+    return math.isclose(first_mbq, second_mbq, rel_tol=1e-6)
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """The same day `months` calendar months later (the month's last day when it has no such day)."""
+    month_index = when.month - 1 + months
+    year, month = when.year + month_index // 12, month_index % 12 + 1
+    for day in range(when.day, 27, -1):
+        try:
+            return when.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return when.replace(year=year, month=month, day=min(when.day, 28))

@@ -1,0 +1,53 @@
+"""Rule 14 `prrt-baseline-labs`: before a Lu-177 dotatate dose, recent blood counts and renal function.
+
+Each lab's latest final result in the window is judged by the Observation's own reference range or
+interpretation flag (no range and no flag: not judged). Out of range → warning listing each; a group (CBC,
+renal) with no result in the window, not drafted and not already ordered → info suggesting the order.
+"""
+
+from __future__ import annotations
+
+from ..cards import Finding, Markdown, escape_markdown
+from ..fhirtime import effective_time, format_date
+from .common import (RuleContext, describe_result, draft_service_requests, drug_name, is_above_range,
+                     is_below_range, latest_observation, service_requests)
+from ._prrt import lutetium_drafts
+
+PENDING = {"active", "on-hold"}
+
+
+def evaluate(ctx: RuleContext) -> list[Finding]:
+    drafts = lutetium_drafts(ctx)
+    if not drafts:
+        return []
+    window = ctx.days("result_window_days")
+    abnormal, missing = [], {}
+    for group in ("cbc", "renal"):
+        latest = [o for lab in ctx.params[f"{group}_value_sets"]
+                  if (o := latest_observation(ctx, lab, within=window)) is not None]
+        abnormal += [o for o in latest if is_below_range(o) or is_above_range(o)]
+        missing[group] = not latest and not _ordered(ctx, ctx.params[f"{group}_order_value_sets"])
+    facts = {"drug": drug_name(ctx, drafts[0]), "cbc_missing": missing["cbc"], "renal_missing": missing["renal"],
+             "last_cbc_date": _last_date(ctx, ctx.params["cbc_value_sets"]) if missing["cbc"] else None,
+             "last_renal_date": _last_date(ctx, ctx.params["renal_value_sets"]) if missing["renal"] else None}
+    if abnormal:
+        return [Finding("out-of-range", {**facts, "abnormal_results": Markdown(_lines(abnormal))})]
+    if missing["cbc"] or missing["renal"]:
+        return [Finding("labs-missing", facts)]
+    return []
+
+
+def _ordered(ctx: RuleContext, value_set_ids: list[str]) -> bool:
+    """Drafted in this session or already ordered (pending result)."""
+    return any(draft_service_requests(ctx, vs) or service_requests(ctx, vs, PENDING) for vs in value_set_ids)
+
+
+def _last_date(ctx: RuleContext, value_set_ids: list[str]) -> str | None:
+    """Date of the newest result of any of the labs (validating only those newest results)."""
+    dates = [effective_time(found) for vs in value_set_ids if (found := latest_observation(ctx, vs))]
+    return format_date(max(dates)) if dates else None
+
+
+def _lines(results: list[dict]) -> str:
+    return "\n".join(f"- {escape_markdown(describe_result(o))}: "
+                     f"{'below' if is_below_range(o) else 'above'} the reference range" for o in results)
