@@ -26,6 +26,7 @@ from service import create_app
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ARTIFACTS = ROOT / "tmp" / "artifacts"
 INSULINOMA = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
+PNET_NO_PRRT, PNET_NO_PRRT_NAME = "post-prrt-cbc-surveillance--no-prrt", "Gil No-Prrt"
 
 HAVE_CHROMIUM = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
 if not HAVE_CHROMIUM and os.environ.get("PNET_CDS_REQUIRE_BROWSER") == "1":
@@ -115,11 +117,11 @@ def wait_for(driver, condition, timeout=15):
     return WebDriverWait(driver, timeout).until(lambda d: condition(d))
 
 
-def open_patient(driver, live, fixture: str):
+def open_patient(driver, live, fixture: str, name: str = "Ada Insulinoma-One"):
     driver.get(f"{live.url}/sandbox")
     wait_for(driver, lambda d: len(Select(d.find_element(By.ID, "patient-select")).options) > 1)
     Select(driver.find_element(By.ID, "patient-select")).select_by_value(fixture)
-    wait_for(driver, lambda d: "Ada Insulinoma-One" in d.find_element(By.ID, "patient-problems").text)
+    wait_for(driver, lambda d: name in d.find_element(By.ID, "patient-problems").text)
 
 
 def add_order(driver, key: str, dose: str | None = None):
@@ -247,6 +249,21 @@ def test_hook_choice_shapes_the_request_order_select_selections_and_patient_view
         wait_for(driver, lambda d: "No cards" in d.find_element(By.ID, "cards").text)
         sent = json.loads(driver.find_element(By.ID, "raw-request-json").get_attribute("textContent"))
         assert sent["hook"] == "patient-view" and "draftOrders" not in sent["context"]
+
+
+def test_edited_dose_reaches_the_service_and_the_dose_check(browser, live):
+    driver = browser
+    with screenshot_on_failure(driver, "dose-edit"):
+        open_patient(driver, live, PNET_NO_PRRT, name=PNET_NO_PRRT_NAME)
+        add_order(driver, "everolimus")
+        dose = driver.find_element(By.CSS_SELECTOR, "#drafts li[data-ref] input.draft-dose")
+        assert dose.get_attribute("value") == "10"
+        dose.send_keys(Keys.CONTROL, "a")
+        dose.send_keys("5", Keys.TAB)  # change event: the catalog rebuilds the draft with the new dose and text
+        wait_for(driver, lambda d: "5 mg orally once daily" in d.find_element(By.ID, "drafts").text)
+        card = fire_and_get_card(driver, "standard-dose-check")
+        assert "indicator-warning" in card.get_attribute("class")
+        assert "Everolimus below the standard dose: 5 mg per day" in card.text
 
 
 def test_card_text_cannot_inject_markup_or_script(browser, live):

@@ -318,6 +318,7 @@
   /* A changed dose: catalog drafts are rebuilt by the catalog (dose text kept true), others get the new
    * structured dose and lose a free-text dosage that would now contradict it. */
   function changeDose(item, value) {
+    if (value === "" || !(Number(value) > 0)) { showFireStatus("Enter a dose above 0.", true); return; }
     if (item.key) {
       newDraft(item.key, value).then(function (resource) {
         resource.id = item.resource.id;
