@@ -53,7 +53,7 @@ def hook_body(observations: int, app) -> tuple[bytes, int]:
 
 
 def measure_in_process(sizes: list[int], iterations: int) -> list[dict]:
-    app = create_app({"TESTING": True})
+    app = create_app({"TESTING": True, "AUTH": False})  # the hook work; JWT checks not timed
     client = app.test_client()
     rows = []
     for size in sizes:
@@ -101,7 +101,7 @@ def free_port() -> int:
 
 def start_gunicorn(app_spec: str, workers: int, cwd: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(cwd))
+    env = dict(os.environ, PYTHONPATH=str(cwd), PNET_CDS_AUTH="off")  # the load has no JWTs; see measure_in_process
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--log-level", "warning", app_spec], cwd=cwd, env=env,
@@ -181,7 +181,7 @@ def load(port: int, body: bytes, concurrency: int, seconds: float, max_requests:
 
 
 def measure_http(observations: int, workers: int, levels: list[int], seconds: float) -> list[dict]:
-    app = create_app({"TESTING": True})
+    app = create_app({"TESTING": True, "AUTH": False})  # the hook work; JWT checks not timed
     body, resources = hook_body(observations, app)
     bare_dir = ROOT / "bench" / "results"
     bare_dir.mkdir(parents=True, exist_ok=True)

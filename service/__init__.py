@@ -2,6 +2,7 @@
 
 `create_app(test_config=None)` builds the Flask app. Configuration order: the defaults below, then
 environment variables prefixed `PNET_CDS_` (e.g. `PNET_CDS_TRUSTED_FHIR_SERVERS`), then `test_config`.
+Authentication (service/auth.py) is on unless AUTH is off; limits are in service/limits.py.
 Card files and value sets are loaded and checked once, here: a bad card file stops start-up with a
 message that says how to fix it.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import requests
 from flask import Flask
 
+from . import auth, limits
 from .cards import load_cards
 from .engine import Rule
 from .rules import load_rule
@@ -89,22 +91,27 @@ def _warm_fhir_models() -> None:
 
     for resource_type in WARM_RESOURCE_TYPES:
         get_fhir_model_class(resource_type)
-    schema_problems({})  # builds (and checks) the request schema validator once
+    for hook in ("patient-view", "order-select", "order-sign"):
+        schema_problems({"hook": hook})  # builds (and checks) the request validators once
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. Raises CardFileError / ValueError / KeyError when the rule content is broken."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(auth.DEFAULTS)
+    app.config.from_mapping(limits.DEFAULTS)
     app.config.from_prefixed_env("PNET_CDS")
     if test_config:
         app.config.from_mapping(test_config)
     logging.getLogger("service").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.extensions["pnet_cds"] = CdsState(app)
 
-    from . import http
+    from . import http, openapi
 
+    auth.init_auth(app, app.extensions["pnet_cds"].session)
     app.register_blueprint(http.bp)
+    app.register_blueprint(openapi.bp)
     from .sandbox import register_sandbox
 
     register_sandbox(app)

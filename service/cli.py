@@ -1,7 +1,11 @@
 """`pnet-cds`: run the service, and fire hooks at it from the terminal.
 
-    pnet-cds serve [--host 127.0.0.1] [--port 8080] [--workers 2] [--dev]
-    pnet-cds fire HOOK FIXTURE [--url URL] [--order KEY ...] [--now ISO] [--request-only] [--json]
+    pnet-cds serve [--host 127.0.0.1] [--port 8080] [--workers 2] [--dev] [--no-auth] [--trust-sandbox]
+    pnet-cds fire HOOK FIXTURE [--url URL [--token JWT]] [--order KEY ...] [--now ISO] [--request-only] [--json]
+
+`fire --url` signs each request with the local development issuer's key (generated into the instance
+folder on first use, the same key `serve` trusts from loopback), unless --token gives a JWT.
+    pnet-cds token URL [--lifetime 300]    print a development-issuer JWT for URL (for curl)
     pnet-cds fixtures                      list the synthetic patients
     pnet-cds orders                        list the order shorthands for --order
     pnet-cds catalog [--check]             write docs/rules.md from cards/ (--check: fail when out of date)
@@ -30,18 +34,28 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--dev", action="store_true", help="Flask's development server, with reloading")
+    serve.add_argument("--no-auth", action="store_true",
+                       help="accept calls without a JWT (local work only; same as PNET_CDS_AUTH=off)")
+    serve.add_argument("--trust-sandbox", action="store_true",
+                       help="trust the public CDS Hooks Sandbox issuer (demos only; its private key is public)")
     serve.set_defaults(run=_serve)
 
     fire = commands.add_parser("fire", help="send a hook for a fixture patient and print the cards")
     fire.add_argument("hook", choices=sorted(SERVICES))
     fire.add_argument("fixture", help="fixture name (see `pnet-cds fixtures`)")
     fire.add_argument("--url", help="base URL of a running service (default: in-process)")
+    fire.add_argument("--token", help="with --url: the JWT to send (default: signed by the local development issuer)")
     fire.add_argument("--order", action="append", default=[], metavar="KEY",
                       help="add a draft order from the catalog (see `pnet-cds orders`); repeatable")
     fire.add_argument("--now", help="ISO date-time to roll the fixture's dates to (default: now)")
     fire.add_argument("--request-only", action="store_true", help="print the hook request JSON and stop")
     fire.add_argument("--json", action="store_true", help="print the raw response JSON")
     fire.set_defaults(run=_fire)
+
+    token = commands.add_parser("token", help="print a local development-issuer JWT whose aud is URL (for curl)")
+    token.add_argument("url", help="the exact URL the token is for, e.g. http://127.0.0.1:8080/cds-services")
+    token.add_argument("--lifetime", type=int, default=300, help="seconds until it expires (default 300)")
+    token.set_defaults(run=_token)
 
     fixtures = commands.add_parser("fixtures", help="list the fixture patients")
     fixtures.set_defaults(run=_fixtures)
@@ -56,6 +70,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args) -> int:
+    import os
+
+    if args.no_auth:
+        os.environ["PNET_CDS_AUTH"] = "off"
+        print("*** WARNING: authentication is OFF (--no-auth). Any caller can use this service. ***",
+              file=sys.stderr)
+    if args.trust_sandbox:
+        os.environ["PNET_CDS_TRUST_CDS_HOOKS_SANDBOX"] = "true"
     if args.dev:
         from . import create_app
 
@@ -91,10 +113,16 @@ def _fire(args) -> int:
     if args.url:
         import requests
 
-        discovery = requests.get(f"{args.url.rstrip('/')}/cds-services", timeout=10).json()
-        service = {s["id"]: s for s in discovery["services"]}[service_id]
+        base = args.url.rstrip("/")
+        discovery = requests.get(f"{base}/cds-services", headers=_auth_header(args, f"{base}/cds-services"),
+                                 timeout=10)
+        if discovery.status_code != 200:
+            print(json.dumps(discovery.json(), indent=2))
+            print(_AUTH_HINT if discovery.status_code == 401 else "", file=sys.stderr)
+            return 1
+        service = {s["id"]: s for s in discovery.json()["services"]}[service_id]
     else:
-        app = create_app({"NOW": now})
+        app = create_app({"NOW": now, "AUTH": False, "TESTING": True})  # in-process: no network, no caller to trust
         service = app.extensions["pnet_cds"].services[service_id]
     body = build_hook_request(fixture, service, extra_drafts=extra,
                               selections=[f"{d['resourceType']}/{d['id']}" for d in extra] or None)
@@ -102,16 +130,33 @@ def _fire(args) -> int:
         print(json.dumps(body, indent=2))
         return 0
     if args.url:
-        response = requests.post(f"{args.url.rstrip('/')}/cds-services/{service_id}", json=body, timeout=30)
+        url = f"{base}/cds-services/{service_id}"
+        response = requests.post(url, json=body, headers=_auth_header(args, url), timeout=30)
         status, payload = response.status_code, response.json()
     else:
         response = app.test_client().post(f"/cds-services/{service_id}", json=body)
         status, payload = response.status_code, response.get_json()
     if args.json or status != 200:
         print(json.dumps(payload, indent=2))
+        if status == 401:
+            print(_AUTH_HINT, file=sys.stderr)
         return 0 if status == 200 else 1
     print(render_cards(payload))
     return 0
+
+
+_AUTH_HINT = ("The service refused the token. `fire --url` signs with the local development issuer, which a "
+              "service trusts only from loopback and only when it runs without an issuers file (or with "
+              "PNET_CDS_DEV_ISSUER=on) on this machine; elsewhere pass --token.")
+
+
+def _auth_header(args, url: str) -> dict:
+    """The Authorization header for one call to `url`: --token, else a fresh development-issuer JWT."""
+    if args.token:
+        return {"Authorization": f"Bearer {args.token}"}
+    from .issuers import dev_issuer_dir, mint_dev_token
+
+    return {"Authorization": f"Bearer {mint_dev_token(dev_issuer_dir(), url)}"}
 
 
 def render_cards(payload: dict) -> str:
@@ -141,6 +186,13 @@ def render_cards(payload: dict) -> str:
     if extension:
         blocks.append(f"(not evaluated: {json.dumps(extension)})")
     return "\n\n".join(blocks)
+
+
+def _token(args) -> int:
+    from .issuers import dev_issuer_dir, mint_dev_token
+
+    print(mint_dev_token(dev_issuer_dir(), args.url, lifetime_seconds=args.lifetime))
+    return 0
 
 
 def _fixtures(_args) -> int:

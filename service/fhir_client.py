@@ -80,7 +80,7 @@ class FhirClient:
 
     def _read_capped(self, response: requests.Response) -> bytes:
         chunks, size = [], 0
-        for chunk in response.iter_content(chunk_size=65536):
+        for chunk in _available_chunks(response):
             size += len(chunk)
             if size > self.max_bytes:
                 raise FhirServerError(f"the FHIR server response exceeded {self.max_bytes} bytes")
@@ -101,6 +101,17 @@ class FhirClient:
         issues = outcome.get("issue") or [{}]
         severity = issues[0].get("severity", "error") if isinstance(issues[0], dict) else "error"
         raise FhirServerError(f"the FHIR server answered with an OperationOutcome ({severity})")
+
+
+def _available_chunks(response: requests.Response, size: int = 65536):
+    """The body in chunks of whatever has arrived (at most `size`), so a server that drips a byte at a time
+    cannot hold a read past the deadline: iter_content would wait for a full chunk, which may never come."""
+    read1 = getattr(response.raw, "read1", None)  # urllib3 >= 2.3
+    if read1 is None:
+        yield from response.iter_content(chunk_size=1024)
+        return
+    while chunk := read1(size, decode_content=True):
+        yield chunk
 
 
 def next_link(bundle: dict) -> str | None:

@@ -40,11 +40,24 @@ class HookRequest:
         return auth.get("access_token")
 
 
+CONTEXT_DEFS = {"patient-view": "patientViewContext", "order-select": "orderSelectContext",
+                "order-sign": "orderSignContext"}
+
+
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator(hook: str | None = None) -> jsonschema.Draft202012Validator:
+    """The request validator, specialised to one hook's context when `hook` is known.
+
+    The schema file states the per-hook contexts with if/then, which is right as documentation but costly
+    to evaluate on every call; a validator per hook with the context `$ref` resolved up front gives the
+    same answers (and the same JSON pointers) for a fraction of the time.
+    """
     text = resources.files("service").joinpath("schemas/hook-request.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
+    if hook in CONTEXT_DEFS:
+        schema = {key: value for key, value in schema.items() if key != "allOf"}
+        schema["properties"] = {**schema["properties"], "context": {"$ref": f"#/$defs/{CONTEXT_DEFS[hook]}"}}
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
@@ -78,7 +91,9 @@ def schema_problems(body: dict) -> list[Problem]:
     """Every schema violation of `body`, as problems at JSON pointers, most specific first."""
     problems = []
     envelope = _without_prefetch_bodies(body)
-    for error in sorted(_validator().iter_errors(envelope), key=lambda e: (-len(e.absolute_path), str(e.absolute_path))):
+    hook = body.get("hook") if isinstance(body.get("hook"), str) else None
+    validator = _validator(hook if hook in CONTEXT_DEFS else None)
+    for error in sorted(validator.iter_errors(envelope), key=lambda e: (-len(e.absolute_path), str(e.absolute_path))):
         if error.validator in ("if", "allOf"):
             continue
         pointer = _pointer(error.absolute_path)

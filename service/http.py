@@ -17,10 +17,12 @@ import time
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .auth import fhir_servers_of_caller
 from .engine import evaluate_hook
 from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
                      UnknownService, UnsupportedMediaType)
 from .hook_request import parse_hook_request
+from .limits import check_request_limits, request_limits
 from .patient_data import DataSettings, gather_patient_data
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,9 @@ def call_service(service_id: str) -> Response:
     if service is None:
         raise UnknownService(f"no CDS service {service_id!r}; GET /cds-services lists them",
                              [Problem("", f"known services: {', '.join(sorted(state().services))}")])
-    hook_request = parse_hook_request(read_json_body(), service["hook"])
+    body = read_json_body()
+    check_request_limits(body, request_limits(current_app.config))
+    hook_request = parse_hook_request(body, service["hook"])
     record = gather_patient_data(hook_request, service.get("prefetch", {}), data_settings(), state().session)
     evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
                                state().new_uuid)
@@ -71,6 +75,8 @@ def read_json_body() -> object:
         return json.loads(raw)
     except UnicodeDecodeError:
         raise BadHookRequest("the body is not UTF-8 encoded JSON") from None
+    except RecursionError:
+        raise BadHookRequest("the body nests JSON too deeply") from None
     except json.JSONDecodeError as exc:
         raise BadHookRequest("the body is not valid JSON",
                              [Problem("", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
@@ -82,7 +88,7 @@ def data_settings() -> DataSettings:
     if isinstance(trusted, str):
         trusted = [url.strip() for url in trusted.split(",") if url.strip()]
     return DataSettings(
-        trusted_fhir_servers=tuple(trusted), allow_http_fhir=bool(config["ALLOW_HTTP_FHIR"]),
+        trusted_fhir_servers=tuple(trusted) + fhir_servers_of_caller(), allow_http_fhir=bool(config["ALLOW_HTTP_FHIR"]),
         deadline_seconds=float(config["FHIR_DEADLINE_SECONDS"]),
         timeout_seconds=float(config["FHIR_TIMEOUT_SECONDS"]), max_pages=int(config["FHIR_MAX_PAGES"]),
         max_response_bytes=int(config["FHIR_MAX_RESPONSE_BYTES"]),

@@ -19,8 +19,9 @@ SERVICE_FOR_HOOK = {"patient-view": "pnet-patient-view", "order-select": "pnet-o
 
 
 def make_app(**config):
+    """An app for tests: pinned clock, predictable uuids, authentication off (tests/test_auth.py turns it on)."""
     counter = itertools.count(1)
-    settings = {"TESTING": True, "NOW": NOW, "UUID_FACTORY": lambda: f"uuid-{next(counter)}"}
+    settings = {"TESTING": True, "AUTH": False, "NOW": NOW, "UUID_FACTORY": lambda: f"uuid-{next(counter)}"}
     settings.update(config)
     return create_app(settings)
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from ..fhirtime import effective_time
 from ..record import codings
-from .common import (FINAL_RESULT, FUNCTIONAL_SETS, RuleContext, active_conditions, active_medications,
+from .common import (FINAL_RESULT, FUNCTIONAL_SETS, RuleContext, active_medications,
                      conditions_in, draft_medications, is_drug)
 
 
@@ -19,9 +19,9 @@ def given_with(ctx: RuleContext, value_set_id: str) -> list[tuple[dict, str]]:
     session (selected or not), and MedicationStatements with status active. Newest evidence kinds first."""
     found = [(draft, "draft order") for draft in draft_medications(ctx, value_set_id)]
     found += [(event.resource, "active order") for event in active_medications(ctx, value_set_id)]
-    statements = [s for s in ctx.record.raw("MedicationStatement") if s.get("status") == "active"]
-    found += [(s, "active statement") for s in ctx.record.read(statements)
-              if is_drug(ctx, s, value_set_id)]
+    statements = [s for s in ctx.record.raw("MedicationStatement")
+                  if s.get("status") == "active" and is_drug(ctx, s, value_set_id)]
+    found += [(s, "active statement") for s in ctx.record.read(statements)]
     return found
 
 
@@ -33,13 +33,14 @@ def nec_conditions(ctx: RuleContext) -> list[dict]:
     pancreatic neoplasm (`pnet`), since on its own it may be a lung or unknown-primary NEC.
     """
     nec = conditions_in(ctx, "neuroendocrine-carcinoma")
+    if not nec:
+        return []
     pnet = ctx.terminology["pnet"]
     pancreatic = [c for c in nec if any(code in pnet for code in codings(c.get("code")))]
     if pancreatic:
         return nec
-    other_pancreatic = [c for c in active_conditions(ctx) if c not in nec
-                        and any(code in pnet for code in codings(c.get("code")))]
-    return nec if nec and other_pancreatic else []
+    other_pancreatic = [c for c in conditions_in(ctx, "pnet") if c not in nec]
+    return nec if other_pancreatic else []
 
 
 OTHER_HORMONE_SYNDROME = "other-hormone-syndrome"
@@ -68,6 +69,10 @@ def latest_systolic_bp(ctx: RuleContext, within: timedelta) -> dict | None:
         if any(c in systolic for c in codes) or (any(c in panel for c in codes)
                                                  and any(c in systolic for c in component_codes)):
             candidates.append(observation)
-    dated = [(effective_time(o), o) for o in ctx.record.read(candidates)]
-    recent = [(when, o) for when, o in dated if when and -timedelta(days=1) <= ctx.now - when <= within]
-    return max(recent, key=lambda item: item[0])[1] if recent else None
+    dated = [(effective_time(o), o) for o in candidates]
+    recent = sorted(((when, o) for when, o in dated if when and -timedelta(days=1) <= ctx.now - when <= within),
+                    key=lambda item: item[0], reverse=True)
+    for _, observation in recent:  # validate only the newest usable one
+        if ctx.record.read([observation]):
+            return observation
+    return None

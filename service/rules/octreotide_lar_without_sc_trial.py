@@ -34,6 +34,7 @@ def _short_acting_on_record(ctx: RuleContext, exclude: list[dict]) -> bool:
     candidates = [r for r in record.raw("MedicationRequest") if r.get("status") in ORDER_RECORD_STATUS]
     candidates += [a for a in record.raw("MedicationAdministration") if a.get("status") != "entered-in-error"]
     candidates += [s for s in record.raw("MedicationStatement") if s.get("status") in STATEMENT_STATUS]
+    candidates = [r for r in candidates if is_drug(ctx, r, "octreotide")]  # match first, validate only matches
     resources = record.read(candidates) + draft_medications(ctx, "octreotide")
-    return any(is_drug(ctx, r, "octreotide") and ssa_formulation(ctx, r) in ("short-acting", None)
+    return any(ssa_formulation(ctx, r) in ("short-acting", None)
                for r in resources if not any(r is d for d in exclude))

@@ -1,0 +1,120 @@
+"""Limits (service/limits.py, README "Configuration") and trust in FHIR servers per issuer: each limit
+answers with a clear error, and a FHIR server is contacted only when the verified caller's issuer (or the
+global list) names it."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from service.fixtures import build_hook_request, load_fixture
+
+from .conftest import FIXTURES, make_app
+from .fakefhir import FakeFhirServer
+from .jwt_helpers import EC_KEY, EHR_ISS, FIRST_ROTATING_KEY, ROTATING_ISS, FakeJwksSession, ROTATING_JWKS_URL, \
+    claims_for, issuers_file, sign
+
+CBC_FIXTURE = "post-prrt-cbc-surveillance--cbc-9-months-ago"
+
+
+@pytest.fixture(scope="module")
+def small_app():
+    return make_app(MAX_CONTENT_LENGTH=200_000, MAX_PREFETCH_RESOURCES=50, MAX_JSON_DEPTH=20)
+
+
+def patient_view(app, fixture: str = CBC_FIXTURE) -> dict:
+    return build_hook_request(load_fixture(FIXTURES, fixture), app.extensions["pnet_cds"].services["pnet-patient-view"])
+
+
+def post(app, body, **kwargs):
+    return app.test_client().post("/cds-services/pnet-patient-view", **({"json": body} if body is not None else {}),
+                                  **kwargs)
+
+
+def test_a_body_over_the_size_limit_is_413(small_app):
+    response = post(small_app, None, data=b'{"x": "' + b"a" * 250_000 + b'"}', content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json() == {"error": "payload-too-large",
+                                   "message": "the request body is larger than 200000 bytes"}
+
+
+def test_too_many_prefetch_resources_is_413_naming_the_count(small_app):
+    body = patient_view(small_app)
+    body["prefetch"]["observations"]["entry"] = [{"resource": {"resourceType": "Observation", "id": f"o{i}"}}
+                                                 for i in range(60)]
+    response = post(small_app, body)
+    assert response.status_code == 413
+    assert response.get_json()["message"].startswith("the request carries 6")
+    assert "the limit is 50" in response.get_json()["message"]
+
+
+def test_draft_orders_count_towards_the_resource_limit(small_app):
+    body = patient_view(small_app)
+    body["hook"] = "order-sign"
+    body["context"]["draftOrders"] = {"resourceType": "Bundle", "entry": [
+        {"resource": {"resourceType": "MedicationRequest", "id": f"m{i}"}} for i in range(51)]}
+    response = small_app.test_client().post("/cds-services/pnet-order-sign", json=body)
+    assert response.status_code == 413
+
+
+def test_json_nested_past_the_depth_limit_is_400(small_app):
+    body = patient_view(small_app)
+    nested: object = "x"
+    for _ in range(25):
+        nested = {"a": nested}
+    body["extension"] = {"deep": nested}
+    response = post(small_app, body)
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "the request nests JSON deeper than 20 levels"
+
+
+def test_json_nested_past_the_parser_is_400_not_500(small_app):
+    response = post(small_app, None, data=b"[" * 100_000 + b"]" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "the body nests JSON too deeply"
+
+
+def test_the_fixtures_are_well_inside_the_default_limits():
+    app = make_app()
+    assert post(app, patient_view(app)).status_code == 200
+
+
+# --- FHIR servers per issuer -----------------------------------------------------------------------------
+
+
+def fetching_body(app, server: str) -> dict:
+    body = patient_view(app)
+    body["prefetch"] = {}
+    body["fhirServer"] = server
+    body["fhirAuthorization"] = {"access_token": "t0ken", "token_type": "Bearer", "expires_in": 300,
+                                 "scope": "patient/*.read", "subject": "pnet-cds"}
+    return body
+
+
+def test_a_fhir_server_is_trusted_only_for_the_issuer_that_names_it(tmp_path):
+    with FakeFhirServer() as fhir:
+        fhir.serve_record(load_fixture(FIXTURES, CBC_FIXTURE).record)
+        session = FakeJwksSession({ROTATING_JWKS_URL: {"keys": [FIRST_ROTATING_KEY.jwk()]}})
+        app = make_app(AUTH=True, ALLOW_HTTP_FHIR=True, HTTP_SESSION=session,
+                       ISSUERS_FILE=str(issuers_file(tmp_path, fhir_servers={EHR_ISS: [fhir.base_url + "/"]})))
+        client = app.test_client()
+        url = "http://localhost/cds-services/pnet-patient-view"
+        other = client.post("/cds-services/pnet-patient-view", json=fetching_body(app, fhir.base_url), headers={
+            "Authorization": f"Bearer {sign(claims_for(url, iss=ROTATING_ISS, tenant=None), FIRST_ROTATING_KEY)}"})
+        assert other.status_code == 412
+        assert "not a FHIR server this service is configured to trust" in other.get_data(as_text=True)
+        assert fhir.requests == []
+        own = client.post("/cds-services/pnet-patient-view", json=fetching_body(app, fhir.base_url),
+                          headers={"Authorization": f"Bearer {sign(claims_for(url), EC_KEY)}"})
+        assert own.status_code == 200, own.get_json()
+        assert "post-prrt-cbc-surveillance" in [c["source"]["topic"]["code"] for c in own.get_json()["cards"]]
+        assert fhir.requests and all(r.headers["Authorization"] == "Bearer t0ken" for r in fhir.requests)
+
+
+def test_https_is_required_for_an_issuers_fhir_server_unless_http_is_allowed(tmp_path):
+    with FakeFhirServer() as fhir:
+        app = make_app(AUTH=True, ISSUERS_FILE=str(issuers_file(tmp_path, fhir_servers={EHR_ISS: [fhir.base_url]})))
+        url = "http://localhost/cds-services/pnet-patient-view"
+        response = app.test_client().post("/cds-services/pnet-patient-view", json=fetching_body(app, fhir.base_url),
+                                          headers={"Authorization": f"Bearer {sign(claims_for(url), EC_KEY)}"})
+        assert response.status_code == 412 and fhir.requests == []
