@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.security import safe_join
 
+from . import issuers
 from .errors import BadHookRequest, NotFound, Problem
 from .fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
 from .order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
@@ -134,10 +135,7 @@ def token() -> Response:
         return jsonify({"token": None, "reason": reason})
     if not from_local_page():
         raise NotFound("the development token endpoint answers this page on loopback only")
-    return jsonify({"token": minter(audience), "issuer": DEV_ISSUER_NAME})
-
-
-DEV_ISSUER_NAME = "urn:pnet-cds:local-dev"
+    return jsonify({"token": minter(audience), "issuer": issuers.DEV_ISSUER})
 
 
 def dev_token_minter():
@@ -145,12 +143,8 @@ def dev_token_minter():
     config = current_app.config
     if not config.get("AUTH", False):
         return None, "authentication is off"
-    try:
-        from . import issuers  # the JWT module (service/issuers.py); absent before authentication landed
-    except ImportError:
-        return None, "no local development issuer is configured"
     if not issuers.dev_issuer_enabled(config):
-        return None, "the local development issuer is off (an issuers file is configured)"
+        return None, "the local development issuer is off (PNET_CDS_DEV_ISSUER=off, or an issuers file is configured)"
     directory = issuers.dev_issuer_dir(current_app)
     return (lambda audience: issuers.mint_dev_token(directory, audience)), None
 

@@ -163,6 +163,8 @@ def test_insulinoma_patient_octreotide_warning_suggestion_and_feedback(browser, 
         assert "100 micrograms subcutaneously three times daily" in driver.find_element(By.ID, "drafts").text
 
         card = fire_and_get_card(driver, "ssa-in-insulinoma")
+        # Authentication is on (the default): the page signed its calls with the local development issuer.
+        assert driver.find_element(By.ID, "auth-status").text == "auth: JWT from urn:pnet-cds:local-dev"
         assert "indicator-warning" in card.get_attribute("class")
         assert "Somatostatin analog in insulinoma may worsen hypoglycemia" in card.text
         bold = [b.text for b in card.find_elements(By.CSS_SELECTOR, ".card-detail strong")]

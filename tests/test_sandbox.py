@@ -172,7 +172,6 @@ def test_regimens_name_catalog_entries_and_doses_come_from_the_catalog():
 @pytest.fixture(scope="module")
 def auth_client(tmp_path_factory):
     """An app with authentication on and the local development issuer (its key in a temp dir)."""
-    pytest.importorskip("service.issuers", reason="JWT authentication (service/issuers.py) is not in this tree")
     app = make_app(AUTH=True, DEV_ISSUER="on", DEV_ISSUER_DIR=str(tmp_path_factory.mktemp("dev-issuer")))
     return app.test_client()
 

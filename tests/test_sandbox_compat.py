@@ -11,6 +11,7 @@ import re
 
 import pytest
 import requests
+import urllib3
 from requests.adapters import BaseAdapter
 
 from service.fixtures import load_fixture
@@ -85,7 +86,9 @@ class FakeFhir(BaseAdapter):
         response = requests.Response()
         response.status_code = 200
         response.headers["Content-Type"] = "application/fhir+json"
-        response.raw = io.BytesIO(json.dumps({"resourceType": "Bundle", "type": "searchset", "total": 0}).encode())
+        body = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": 0}).encode()
+        response.raw = urllib3.HTTPResponse(body=io.BytesIO(body), preload_content=False, status=200,
+                                            headers={"Content-Type": "application/fhir+json"})
         response.url = request.url
         response.request = request
         return response
@@ -141,3 +144,47 @@ def test_sandbox_shaped_request_without_fhir_access_still_answers_what_the_prefe
     assert delete == {"type": "delete", "description": "Remove the draft somatostatin analog order",
                       "resourceId": "MedicationRequest/ins-octreotide-medrx-2"}
     assert body["extension"]["org.pnet-cds.evaluation"], "rules skipped for missing data must be named"
+
+
+# --- with authentication on, as a deployment the public sandbox calls would run ---------------------------
+
+SANDBOX_FHIR = "https://launch.smarthealthit.org/v/r4/fhir"  # the FHIR server in service/presets/cds-hooks-sandbox.json
+
+
+def sandbox_trusting_app(session=None):
+    config = {"AUTH": True, "TRUST_CDS_HOOKS_SANDBOX": True, "DEV_ISSUER": "off",
+              "CORS_ORIGINS": SANDBOX_ORIGIN, "PUBLIC_BASE_URL": "https://pnet-cds.example.org"}
+    if session is not None:
+        config["HTTP_SESSION"] = session
+    return make_app(**config)
+
+
+def sandbox_token(audience: str) -> str:
+    from .jwt_helpers import SANDBOX_ISS, claims_for, sandbox_key, sign
+    return sign(claims_for(audience, iss=SANDBOX_ISS, tenant=None), sandbox_key())
+
+
+def test_preflight_passes_without_a_token_when_auth_is_on():
+    client = sandbox_trusting_app().test_client()
+    for path in preflight_paths(client.application):
+        response = client.options(path, headers=PREFLIGHT)
+        assert response.status_code in (200, 204), path
+        assert response.headers["Access-Control-Allow-Origin"] == SANDBOX_ORIGIN
+
+
+def test_sandbox_signed_call_from_its_origin_gets_cards_and_fetches_from_its_fhir_server():
+    fake = FakeFhir()
+    session = requests.Session()
+    session.mount("https://", fake)
+    client = sandbox_trusting_app(session).test_client()
+    body = sandbox_request(with_auth=True)
+    body["fhirServer"] = SANDBOX_FHIR
+    audience = "https://pnet-cds.example.org/cds-services/pnet-order-sign"
+    response = client.post("/cds-services/pnet-order-sign", json=body,
+                           headers={"Origin": SANDBOX_ORIGIN, "Authorization": f"Bearer {sandbox_token(audience)}"})
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["Access-Control-Allow-Origin"] == SANDBOX_ORIGIN
+    assert [c["source"]["topic"]["code"] for c in response.get_json()["cards"]] == ["ssa-in-insulinoma"]
+    assert fake.urls and all(url.startswith(SANDBOX_FHIR + "/") for url in fake.urls)
+    unsigned = client.post("/cds-services/pnet-order-sign", json=body, headers={"Origin": SANDBOX_ORIGIN})
+    assert unsigned.status_code == 401
