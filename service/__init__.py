@@ -116,4 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_sandbox(app)
     http.register_error_handlers(app)
+    from . import ops
+
+    ops.init_app(app)  # store, audit trail, feedback endpoint, /readyz, /metrics, request ids, JSON logs
     return app

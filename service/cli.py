@@ -9,6 +9,8 @@ folder on first use, the same key `serve` trusts from loopback), unless --token 
     pnet-cds fixtures                      list the synthetic patients
     pnet-cds orders                        list the order shorthands for --order
     pnet-cds catalog [--check]             write docs/rules.md from cards/ (--check: fail when out of date)
+    pnet-cds db upgrade|current            database schema (service/admin.py)
+    pnet-cds report [--since 7d] [--json]  per-rule fire counts, acceptance/override rates, override reasons
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     catalog = commands.add_parser("catalog", help="write the rule catalog docs/rules.md from the card files")
     catalog.add_argument("--check", action="store_true", help="only check that docs/rules.md is up to date")
     catalog.set_defaults(run=_catalog)
+    from . import admin
+
+    admin.register(commands)
 
     args = parser.parse_args(argv)
     return args.run(args) or 0
@@ -86,6 +91,7 @@ def _serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
     from . import create_app
+    from .ops import gunicorn_settings
 
     class Server(BaseApplication):
         def load_config(self):
@@ -93,6 +99,8 @@ def _serve(args) -> int:
             self.cfg.set("workers", args.workers)
             self.cfg.set("timeout", 30)
             self.cfg.set("accesslog", "-")
+            for key, value in gunicorn_settings().items():
+                self.cfg.set(key, value)
 
         def load(self):
             return create_app()
@@ -122,7 +130,8 @@ def _fire(args) -> int:
             return 1
         service = {s["id"]: s for s in discovery.json()["services"]}[service_id]
     else:
-        app = create_app({"NOW": now, "AUTH": False, "TESTING": True})  # in-process: no network, no caller to trust
+        app = create_app({"NOW": now, "AUTH": False, "TESTING": True,  # in-process: no network, no caller to trust
+                          "LOG_LEVEL": "WARNING"})
         service = app.extensions["pnet_cds"].services[service_id]
     body = build_hook_request(fixture, service, extra_drafts=extra,
                               selections=[f"{d['resourceType']}/{d['id']}" for d in extra] or None)

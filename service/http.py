@@ -17,6 +17,7 @@ import time
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from . import audit
 from .auth import fhir_servers_of_caller
 from .engine import evaluate_hook
 from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
@@ -48,9 +49,11 @@ def call_service(service_id: str) -> Response:
     body = read_json_body()
     check_request_limits(body, request_limits(current_app.config))
     hook_request = parse_hook_request(body, service["hook"])
+    audit.note_request(hook_request)
     record = gather_patient_data(hook_request, service.get("prefetch", {}), data_settings(), state().session)
     evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
                                state().new_uuid)
+    audit.note_evaluation(service_id, evaluation)
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service_id, hook_request.hook_instance, record.count(),
              ",".join(evaluation.fired) or "-", ",".join(evaluation.skipped) or "-",

@@ -33,7 +33,7 @@ def request_limits(config) -> RequestLimits:
 def check_request_limits(body: object, limits: RequestLimits) -> None:
     """Raises BadHookRequest (400) when the body nests deeper than the limit, PayloadTooLarge (413) when it
     carries more resources than the limit; returns None otherwise."""
-    depth = json_depth(body, limits.max_depth)
+    depth = json_depth(_envelope(body), limits.max_depth)
     if depth > limits.max_depth:
         raise BadHookRequest(f"the request nests JSON deeper than {limits.max_depth} levels",
                              [Problem("", "flatten the structure; FHIR resources never nest this deep")])
@@ -42,6 +42,17 @@ def check_request_limits(body: object, limits: RequestLimits) -> None:
         raise PayloadTooLarge(
             f"the request carries {counted} resources in prefetch and draftOrders; the limit is {limits.max_resources}",
             [Problem("/prefetch", "send fewer resources (narrow the searches) or let the service fetch from fhirServer")])
+
+
+def _envelope(body: object) -> object:
+    """The body with each prefetched resource cut to its resourceType. Walking every prefetched resource
+    cost more than all the rules together (50 ms at 1,000 resources); a prefetched resource is only read
+    when a rule validates it, and validation turns excessive nesting into a 400 for that resource."""
+    if not isinstance(body, dict) or not isinstance(body.get("prefetch"), dict):
+        return body
+    slim = {key: {"resourceType": value.get("resourceType")} if isinstance(value, dict) else value
+            for key, value in body["prefetch"].items()}
+    return {**body, "prefetch": slim}
 
 
 def json_depth(value: object, stop_after: int) -> int:

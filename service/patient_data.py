@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import requests
 
-from .errors import FhirServerError
+from .errors import BadHookRequest, FhirServerError, Problem
 from .fhir_client import FhirClient, next_link
 from .hook_request import HookRequest
 from .record import PatientRecord
@@ -94,7 +94,10 @@ def _add_bundle_or_resource(record: PatientRecord, value: dict, pointer: str) ->
     if value.get("resourceType") != "Bundle":
         record.add(value, pointer)
         return
-    for index, entry in enumerate(value.get("entry") or []):
+    entries = value.get("entry") or []
+    if not isinstance(entries, list):  # a Bundle whose entries cannot be read must not look like "no data"
+        raise BadHookRequest("a prefetch Bundle is not valid", [Problem(f"{pointer}/entry", "must be an array")])
+    for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") != "OperationOutcome":
             record.add(resource, f"{pointer}/entry/{index}/resource")

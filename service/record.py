@@ -72,13 +72,16 @@ class PatientRecord:
     _by_reference: dict[str, dict] = field(default_factory=dict)
     _code_index: dict[str, dict[tuple[str, str], list[dict]]] = field(default_factory=dict)
     memo: dict = field(default_factory=dict)
+    _position: dict[int, int] = field(default_factory=dict)
 
     def add(self, resource: dict, pointer: str) -> None:
         """Index one raw resource found at `pointer` in the request (or fetched)."""
         kind = resource.get("resourceType")
         if not isinstance(kind, str):
             return
-        self.by_type.setdefault(kind, []).append(resource)
+        resources = self.by_type.setdefault(kind, [])
+        self._position[id(resource)] = len(resources)
+        resources.append(resource)
         self.pointers[id(resource)] = pointer
         if resource.get("id"):
             self._by_reference[reference_key(resource)] = resource
@@ -113,8 +116,7 @@ class PatientRecord:
         else:
             found = [r for coding in keys for r in index.get(coding, ())]
         unique = {id(r): r for r in found}
-        order = {id(r): i for i, r in enumerate(self.by_type.get(kind, []))}
-        return sorted(unique.values(), key=lambda r: order[id(r)])
+        return sorted(unique.values(), key=lambda r: self._position[id(r)])
 
     def read(self, resources: list[dict]) -> list[dict]:
         """Validate `resources` (once each) and return those that are valid FHIR R4.
@@ -153,7 +155,7 @@ class PatientRecord:
         try:
             model = get_fhir_model_class(resource.get("resourceType"))
             model.model_validate(resource)
-        except (ValidationError, KeyError, ValueError, TypeError) as exc:
+        except (ValidationError, KeyError, ValueError, TypeError, RecursionError) as exc:
             self._invalid.add(id(resource))
             problem = Problem(pointer, _summarise_validation_error(resource, exc))
             if not self.lenient:
@@ -171,4 +173,6 @@ def _summarise_validation_error(resource: dict, exc: Exception) -> str:
             location = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__")
             details.append(f"{location or kind}: {error.get('msg')}")
         return f"invalid {kind}: " + "; ".join(details)
+    if isinstance(exc, RecursionError):
+        return f"invalid {kind}: nested too deeply to validate"
     return f"not a known FHIR R4 resource type: {kind!r}"

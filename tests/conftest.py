@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import os
+import shutil
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +15,8 @@ import pytest
 from service import create_app
 from service.fixtures import build_hook_request, load_fixture
 
+pytest_plugins = ["tests.db_fixtures"]  # database_url, postgres_url, store, ops_app: SQLite and PostgreSQL
+
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)  # = the fixtures' anchor
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fhir_fixtures"
@@ -18,10 +24,20 @@ SERVICE_FOR_HOOK = {"patient-view": "pnet-patient-view", "order-select": "pnet-o
                     "order-sign": "pnet-order-sign"}
 
 
+# The store's SQLite file for the tests (never the instance folder of the work tree); test_store.py and
+# friends give each test its own database.
+_DB_DIR = tempfile.mkdtemp(prefix="pnet-cds-tests-")
+atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+# Apps the tests build without make_app (the CLI's in-process `fire`) use it too, not instance/.
+os.environ.setdefault("PNET_CDS_DATABASE_URL", f"sqlite:///{_DB_DIR}/tests.db")
+os.environ.setdefault("PNET_CDS_AUDIT_HMAC_KEY", "test-audit-key")
+
+
 def make_app(**config):
     """An app for tests: pinned clock, predictable uuids, authentication off (tests/test_auth.py turns it on)."""
     counter = itertools.count(1)
-    settings = {"TESTING": True, "AUTH": False, "NOW": NOW, "UUID_FACTORY": lambda: f"uuid-{next(counter)}"}
+    settings = {"TESTING": True, "AUTH": False, "NOW": NOW, "UUID_FACTORY": lambda: f"uuid-{next(counter)}",
+                "DATABASE_URL": f"sqlite:///{_DB_DIR}/tests.db", "AUDIT_HMAC_KEY": "test-audit-key"}
     settings.update(config)
     return create_app(settings)
 

@@ -118,3 +118,20 @@ def test_https_is_required_for_an_issuers_fhir_server_unless_http_is_allowed(tmp
         response = app.test_client().post("/cds-services/pnet-patient-view", json=fetching_body(app, fhir.base_url),
                                           headers={"Authorization": f"Bearer {sign(claims_for(url), EC_KEY)}"})
         assert response.status_code == 412 and fhir.requests == []
+
+
+def test_deeply_nested_prefetched_resource_is_400_naming_it():
+    """Nesting inside a prefetched resource is caught when the resource is validated (not by walking the
+    whole body up front, which was the largest cost of a big request)."""
+    from .conftest import Harness, make_app
+    harness = Harness(make_app())
+    body = harness.request("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign")
+    extension = {"url": "http://example.org/x", "valueString": "a"}
+    for _ in range(400):  # deep enough to exhaust the validator's recursion, shallow enough to send
+        extension = {"url": "http://example.org/x", "extension": [extension]}
+    body["prefetch"]["conditions"]["entry"][0]["resource"]["extension"] = [extension]
+    response = harness.post("pnet-order-sign", body)
+    assert response.status_code == 400
+    problem = response.get_json()["problems"][0]
+    assert problem["pointer"] == "/prefetch/conditions/entry/0/resource"
+    assert "nested too deeply" in problem["message"]

@@ -1,0 +1,241 @@
+"""The audit trail of hook calls, written off the request path.
+
+`call_service` notes what it parsed and what it evaluated (`note_request`, `note_evaluation`); after the
+response is built, `record_response` turns that into one AuditRecord (and the cards it issued) and puts it
+on a bounded queue. One background thread per process drains the queue into the store in batches. A hook
+response never waits for the database: when the queue is full or the database is down, the record is
+dropped, counted (`lost`, and the Prometheus counter `pnet_cds_audit_writes_lost_total`) and logged.
+
+No PHI: the patient id is kept only as HMAC-SHA256(key, patient id); the key comes from the configuration
+(`AUDIT_HMAC_KEY`) or is generated once into the instance folder.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import hmac
+import logging
+import os
+import queue
+import secrets
+import threading
+import time
+import weakref
+from datetime import datetime
+from pathlib import Path
+
+from flask import g
+
+from .store import AuditRecord, IssuedCard, Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "audit-hmac.key"
+BATCH = 200
+
+
+def note_request(hook_request) -> None:
+    """Remember the parsed hook request for this call's audit row."""
+    g.audit_hook_request = hook_request
+
+
+def note_evaluation(service_id: str, evaluation) -> None:
+    """Remember what the rules produced for this call's audit row, and count the cards per rule."""
+    from .ops import CARDS_ISSUED
+
+    g.audit_evaluation = evaluation
+    for card in evaluation.cards:
+        CARDS_ISSUED.labels(rule=_rule_of(card)).inc()
+
+
+def patient_hash(key: bytes, patient_id: str | None) -> str | None:
+    """HMAC-SHA256 of the patient id, hex; the same patient gives the same hash under one key."""
+    if not patient_id:
+        return None
+    return hmac.new(key, patient_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def load_hmac_key(configured: str | None, instance_path: str) -> bytes:
+    """The configured key, else the one in the instance folder (created with 0600 on first use), else
+    (a read-only instance folder) a key for this process only, with an error logged."""
+    if configured:
+        return configured.encode("utf-8")
+    path = Path(instance_path) / KEY_FILE
+    try:
+        os.makedirs(instance_path, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    except OSError as exc:
+        log.error("cannot write %s (%s): patient hashes will not match across processes; "
+                  "set PNET_CDS_AUDIT_HMAC_KEY", path, exc.strerror)
+        return secrets.token_hex(32).encode("utf-8")
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes:
+    for _ in range(50):  # another worker may be writing it this very moment
+        value = path.read_text().strip()
+        if value:
+            return value.encode("utf-8")
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty: delete it or set PNET_CDS_AUDIT_HMAC_KEY")
+
+
+def build_record(service_id: str, status: int, outcome: str, latency_ms: float, key: bytes,
+                 request_id: str | None, issued_at: datetime) -> AuditRecord:
+    """The audit record of the current call, from what `call_service` noted on `flask.g`."""
+    hook_request = g.get("audit_hook_request")
+    evaluation = g.get("audit_evaluation")
+    cards = evaluation.cards if evaluation is not None else []
+    record = AuditRecord(
+        at=issued_at, service=service_id, status=status, outcome=outcome, latency_ms=round(latency_ms, 3),
+        request_id=request_id, issuer=clip(issuer_of(g.get("jwt_claims")), 512),
+        rule_ids=list(evaluation.fired) if evaluation is not None else [],
+        card_uuids=[card.get("uuid") for card in cards if card.get("uuid")],
+    )
+    if hook_request is not None:
+        record.hook, record.hook_instance = clip(hook_request.hook, 64), clip(hook_request.hook_instance, 256)
+        record.patient_hash = patient_hash(key, hook_request.patient_id)
+        record.cards = [_issued(card, service_id, hook_request.hook_instance, issued_at)
+                        for card in cards if card.get("uuid")]
+    return record
+
+
+def clip(value: str | None, length: int) -> str | None:
+    """`value` cut to its column's length, without NUL characters (PostgreSQL refuses them), so that one
+    odd request cannot make the database refuse a whole batch of audit rows."""
+    return None if value is None else value.replace("\x00", "")[:length]
+
+
+def issuer_of(claims: object) -> str | None:
+    """The `iss` of verified JWT claims, if the auth layer left any (read defensively)."""
+    if isinstance(claims, dict):
+        issuer = claims.get("iss")
+        return issuer if isinstance(issuer, str) else None
+    return None
+
+
+def _issued(card: dict, service_id: str, hook_instance: str, issued_at: datetime) -> IssuedCard:
+    return IssuedCard(card_uuid=card["uuid"], service=service_id, rule_id=_rule_of(card),
+                      hook_instance=clip(hook_instance, 256),
+                      suggestion_uuids=[s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")],
+                      issued_at=issued_at)
+
+
+def _rule_of(card: dict) -> str:
+    return ((card.get("source") or {}).get("topic") or {}).get("code") or "unknown"
+
+
+class AuditWriter:
+    """A bounded queue and one background writer thread (started on demand, per process)."""
+
+    def __init__(self, store: Store | None, maxsize: int = 10000, idle_seconds: float = 30.0):
+        self.store = store
+        self.queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self.idle_seconds = idle_seconds
+        self.written = 0
+        self.lost = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        _WRITERS.add(self)
+
+    def submit(self, record: AuditRecord) -> bool:
+        """Queue a record without waiting. Returns False (and counts the loss) when the queue is full."""
+        try:
+            self.queue.put_nowait(record)
+        except queue.Full:
+            self._count_lost(1, "the audit queue is full")
+            return False
+        self._ensure_thread()
+        return True
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued record is written or lost. Returns False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self.queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            self._ensure_thread()
+            time.sleep(0.002)
+        return True
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # forked (gunicorn): the parent's thread did not come along
+                self._pid, self._thread = os.getpid(), None
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="pnet-cds-audit-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self.queue.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if self.queue.empty():
+                        self._thread = None
+                        return
+                continue
+            batch = [first]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._write(batch)
+
+    def _write(self, batch: list[AuditRecord]) -> None:
+        from .ops import AUDIT_WRITTEN
+
+        try:
+            if self.store is None:
+                raise StoreUnavailable("no database configured")
+            self.written += self.store.record_calls(batch)
+            AUDIT_WRITTEN.inc(len(batch))
+        except StoreUnavailable as exc:
+            if not exc.transient and len(batch) > 1:  # one record the database refuses: keep the others
+                self._write_one_by_one(batch)
+            else:
+                self._count_lost(len(batch), f"the database is unavailable ({exc})")
+        except Exception:  # never let the writer thread die on a bad record
+            log.exception("audit write failed")
+            self._count_lost(len(batch), "the audit write failed")
+        finally:
+            for _ in batch:
+                self.queue.task_done()
+
+    def _write_one_by_one(self, batch: list[AuditRecord]) -> None:
+        from .ops import AUDIT_WRITTEN
+
+        for record in batch:
+            try:
+                self.written += self.store.record_calls([record])
+                AUDIT_WRITTEN.inc()
+            except StoreUnavailable as exc:
+                self._count_lost(1, f"the database refused the record ({exc})")
+
+    def _count_lost(self, count: int, why: str) -> None:
+        from .ops import AUDIT_LOST
+
+        with self._lock:
+            self.lost += count
+            total = self.lost
+        AUDIT_LOST.inc(count)
+        log.warning("audit: %d record(s) lost, %d in total in this process: %s", count, total, why)
+
+
+_WRITERS: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """A worker that is shutting down writes what its writers still hold, for a bounded time."""
+    for writer in list(_WRITERS):
+        if writer.queue.unfinished_tasks and not writer.flush(timeout=2.0):
+            log.warning("audit: %d record(s) not written at exit", writer.queue.unfinished_tasks)

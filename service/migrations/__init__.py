@@ -1,0 +1,1 @@
+"""Alembic migrations of the store's schema (`pnet-cds db upgrade`; SQLite is migrated at start-up)."""
