@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.security import safe_join
 
-from . import issuers
+from . import auth, issuers
 from .errors import BadHookRequest, NotFound, Problem
 from .fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
 from .order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
@@ -29,7 +29,7 @@ STATIC = Path(__file__).resolve().parent / "static" / "sandbox"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 MIMETYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+LOOPBACK_NAMES = {"127.0.0.1", "::1", "localhost"}  # the Host the page was opened by (not DNS-rebindable)
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 
@@ -141,7 +141,7 @@ def token() -> Response:
 def dev_token_minter():
     """(mint(audience) -> JWT, None) when the local development issuer can sign, else (None, why not)."""
     config = current_app.config
-    if not config.get("AUTH", False):
+    if not auth.auth_enabled(config):
         return None, "authentication is off"
     if not issuers.dev_issuer_enabled(config):
         return None, "the local development issuer is off (PNET_CDS_DEV_ISSUER=off, or an issuers file is configured)"
@@ -151,9 +151,10 @@ def dev_token_minter():
 
 def from_local_page() -> bool:
     """True when the caller is on loopback, used a loopback host name, and (if it says) came from this origin."""
-    host = (request.host or "").rsplit(":", 1)[0].strip("[]").lower()
+    host = request.host or ""
+    host = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
     origin = request.headers.get("Origin")
-    return (request.remote_addr in LOOPBACK and host in LOOPBACK
+    return (auth.is_loopback(request.remote_addr) and host.lower() in LOOPBACK_NAMES
             and (origin is None or origin.rstrip("/") == request.host_url.rstrip("/")))
 
 

@@ -198,3 +198,16 @@ def test_dev_tokens_are_minted_only_for_the_local_page(auth_client, where):
     base = where.get("base_url", "http://localhost")
     response = auth_client.post("/sandbox/api/token", json={"aud": f"{base}/cds-services"}, **where)
     assert response.status_code == 404 and "token" not in response.get_json()
+
+
+def test_dev_token_over_ipv6_loopback(auth_client):
+    base = "http://[::1]:8080"
+    response = auth_client.post("/sandbox/api/token", json={"aud": f"{base}/cds-services"}, base_url=base,
+                                environ_base={"REMOTE_ADDR": "::1"}, headers={"Origin": base})
+    assert response.status_code == 200 and response.get_json()["token"]
+
+
+def test_auth_off_spelled_in_the_environment_gives_no_token():
+    client = make_app(AUTH="off").test_client()
+    body = client.post("/sandbox/api/token", json={"aud": "http://localhost/cds-services"}).get_json()
+    assert body == {"token": None, "reason": "authentication is off"}
