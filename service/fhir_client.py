@@ -130,5 +130,9 @@ def same_origin_path(url: str, base_url: str) -> bool:
 
 
 def _path(url: str) -> str:
-    """The path of a URL without its query (queries can carry identifiers; logs and errors need less)."""
-    return urlsplit(url).path
+    """The path of a URL without its query and with resource ids masked (`/fhir/Medication/{id}`):
+    queries and ids can identify a patient; logs and errors need only the kind of call."""
+    parts = urlsplit(url).path.split("/")
+    masked = [("{id}" if index > 0 and parts[index - 1][:1].isupper() and part else part)
+              for index, part in enumerate(parts)]
+    return "/".join(masked)

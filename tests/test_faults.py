@@ -256,3 +256,11 @@ def test_a_failing_medication_read_leaves_the_drug_unknown_not_a_5xx(fhir, fetch
     assert response.status_code == 200, response.get_json()
     assert "ssa-in-insulinoma" not in rule_ids(response)  # the drug behind the reference stays unknown
     assert elapsed < BUDGET
+
+
+def test_error_paths_mask_resource_ids():
+    from service.fhir_client import _path
+
+    assert _path("https://ehr.example.org/fhir/Patient/p-123?x=1") == "/fhir/Patient/{id}"
+    assert _path("https://ehr.example.org/fhir/Medication/m-9") == "/fhir/Medication/{id}"
+    assert _path("https://ehr.example.org/fhir/Condition?patient=p-123") == "/fhir/Condition"
