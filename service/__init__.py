@@ -43,6 +43,7 @@ DEFAULTS = {
     "NOW": None,
     "UUID_FACTORY": None,
     "HTTP_SESSION": None,
+    "SANDBOX": True,
 }
 
 
@@ -111,6 +112,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_auth(app, app.extensions["pnet_cds"].session)
     app.register_blueprint(http.bp)
     app.register_blueprint(openapi.bp)
+    from .sandbox import register_sandbox
+
+    register_sandbox(app)
     http.register_error_handlers(app)
     from . import ops
 
