@@ -11,6 +11,7 @@ Prints tables and writes JSON to --out.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -19,6 +20,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -26,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.generate import make_patient, record_size
-from service import create_app
+from service import create_app, tune_gc
 from service.fixtures import build_hook_request, load_fixture_bundle
 from service.order_catalog import draft_order
 
@@ -37,6 +39,8 @@ SERVICE = "pnet-order-sign"
 
 
 def percentile(samples: list[float], q: float) -> float:
+    if not samples:
+        return float("nan")
     ordered = sorted(samples)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
@@ -53,7 +57,15 @@ def hook_body(observations: int, app) -> tuple[bytes, int]:
 
 
 def measure_in_process(sizes: list[int], iterations: int) -> list[dict]:
+    """Per size: percentiles of the full hook call and of json.loads on the same body. The service's
+    request logs are written (their cost counts) but to /dev/null, so the tables stay readable."""
+    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+        return _measure_in_process(sizes, iterations)
+
+
+def _measure_in_process(sizes: list[int], iterations: int) -> list[dict]:
     app = create_app({"TESTING": True, "AUTH": False})  # the hook work; JWT checks not timed
+    tune_gc()  # as service.wsgi does for the served app
     client = app.test_client()
     rows = []
     for size in sizes:
@@ -83,9 +95,11 @@ def measure_in_process(sizes: list[int], iterations: int) -> list[dict]:
 # --- over HTTP ----------------------------------------------------------------------------------------
 
 BARE_APP = '''
+import gc
 import json
 from flask import Flask, request, jsonify
 app = Flask(__name__)
+gc.freeze(); gc.set_threshold(50_000, 20, 100)  # the same collector settings as service.wsgi
 @app.post("/cds-services/<sid>")
 def call(sid):
     json.loads(request.get_data())
@@ -99,35 +113,39 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(app_spec: str, workers: int, cwd: Path) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(app_spec: str, workers: int, cwd: Path, env_extra: dict | None = None) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn on a free loopback port; its log goes to a temporary file (a pipe nobody reads
+    fills up and blocks the workers' log writes)."""
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(cwd), PNET_CDS_AUTH="off")  # the load has no JWTs; see measure_in_process
+    env = dict(os.environ, PYTHONPATH=str(cwd), **(env_extra or {}))
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--log-level", "warning", app_spec], cwd=cwd, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--log-level", "warning", app_spec], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    process.log = log
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return process, port
         except OSError:
             time.sleep(0.1)
-    process.kill()
-    message = process.stderr.read().decode()[-500:]
-    process.stderr.close()
-    raise RuntimeError(f"gunicorn did not start: {message}")
+    stop(process)
+    log.seek(0)
+    raise RuntimeError(f"gunicorn did not start: {log.read().decode(errors='replace')[-500:]}")
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-    if process.stderr:
-        process.stderr.close()
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    log = getattr(process, "log", None)
+    if log is not None and not log.closed:
+        log.close()
 
 
 def worker_peak_rss_mb(master_pid: int) -> float:
@@ -187,7 +205,10 @@ def measure_http(observations: int, workers: int, levels: list[int], seconds: fl
     bare_dir.mkdir(parents=True, exist_ok=True)
     (bare_dir / "bare_app.py").write_text(BARE_APP)
     rows = []
-    service, service_port = start_gunicorn("service:create_app()", workers, ROOT)
+    # The service as `pnet-cds serve` runs it (service.wsgi), with JWT checks off: the load carries no
+    # tokens, and a 401 answered before a large body is read breaks keep-alive connections.
+    service, service_port = start_gunicorn("service.wsgi:app", workers, ROOT,
+                                           {"PNET_CDS_AUTH": "off", "PNET_CDS_SANDBOX": "false"})
     bare, bare_port = start_gunicorn("bare_app:app", workers, bare_dir)
     try:
         for port in (service_port, bare_port):

@@ -103,7 +103,9 @@ def _serve(args) -> int:
                 self.cfg.set(key, value)
 
         def load(self):
-            return create_app()
+            from .wsgi import app  # builds the app and tunes the garbage collector, in each worker
+
+            return app
 
     Server().run()
     return 0

@@ -298,6 +298,15 @@ def _dedupe_same_day(events: list[DoseEvent]) -> list[DoseEvent]:
 
 # --- labs ---------------------------------------------------------------------------------------------
 
+def result_time(ctx: RuleContext, observation: dict) -> datetime | None:
+    """effective_time of a result, parsed once per request (lab value sets overlap)."""
+    times = ctx.record.memo.setdefault("result-times", {})
+    key = id(observation)
+    if key not in times:
+        times[key] = effective_time(observation)
+    return times[key]
+
+
 def _dated_results(ctx: RuleContext, value_set_id: str) -> list[tuple[datetime, dict]]:
     """(time, raw Observation) of final/amended/corrected results in the value set, newest first.
     Not yet validated: callers validate only what they use (validation dominates the cost)."""
@@ -305,7 +314,7 @@ def _dated_results(ctx: RuleContext, value_set_id: str) -> list[tuple[datetime, 
     if key not in ctx.record.memo:
         raw = [o for o in ctx.record.with_code_in("Observation", ctx.terminology[value_set_id])
                if o.get("status") in FINAL_RESULT]
-        dated = [(effective_time(o), o) for o in raw]
+        dated = [(result_time(ctx, o), o) for o in raw]
         ctx.record.memo[key] = sorted((d for d in dated if d[0]), key=lambda d: d[0], reverse=True)
     return ctx.record.memo[key]
 
