@@ -82,12 +82,7 @@ def _gather_key(record: PatientRecord, request: HookRequest, key: str, template:
     if query is None:
         record.missing[key] = f"prefetch template {key!r} uses a token this request does not carry"
         return
-    try:
-        for resource in client.search(query):
-            record.add(resource, f"(fetched {key})")
-    except FhirServerError as exc:
-        log.warning("prefetch key %s could not be fetched: %s", key, exc.message)
-        record.missing[key] = f"prefetch key {key!r} could not be fetched: {exc.message}"
+    _search_into(record, client, query, key, "")
 
 
 def _add_bundle_or_resource(record: PatientRecord, value: dict, pointer: str) -> None:
@@ -110,11 +105,17 @@ def _follow_prefetch_pages(record: PatientRecord, key: str, bundle: dict, client
     if client is None:
         record.missing[key] = f"prefetch key {key!r} is paginated and no trusted FHIR server can give the rest"
         return
+    _search_into(record, client, url, key, "later pages of ")
+
+
+def _search_into(record: PatientRecord, client: FhirClient, query: str, key: str, what: str) -> None:
+    """Add a search's resources to the record; a failed search marks `key` missing, with the reason."""
     try:
-        for resource in client.search(url):
-            record.add(resource, f"(fetched {key}, later pages)")
+        for resource in client.search(query):
+            record.add(resource, f"(fetched {what}{key})")
     except FhirServerError as exc:
-        record.missing[key] = f"later pages of prefetch key {key!r} could not be fetched: {exc.message}"
+        log.warning("%sprefetch key %s could not be fetched: %s", what, key, exc.message)
+        record.missing[key] = f"{what}prefetch key {key!r} could not be fetched: {exc.message}"
 
 
 def _fetch_referenced_medications(record: PatientRecord, client: FhirClient, limit: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..cards import Finding
 from ..fhirtime import effective_time, parse_fhir_datetime
 from ..hook_request import HookRequest
 from ..record import PatientRecord, codings, concept_text, display_of, reference_key
@@ -215,6 +216,20 @@ def draft_medications(ctx: RuleContext, value_set_id: str) -> list[dict]:
     drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "MedicationRequest"
               and d.get("status") not in {"cancelled", "entered-in-error"} and is_drug(ctx, d, value_set_id)]
     return ctx.record.read(drafts)
+
+
+def drafts_for_condition(ctx: RuleContext, drug_value_set: str, condition_value_set: str,
+                         condition_fact: str) -> list[Finding]:
+    """One finding per triggering draft of `drug_value_set` for a pNET patient with an active condition
+    in `condition_value_set`; facts: drug, draft_ref and the condition label under `condition_fact`."""
+    drafts = triggering_medication_drafts(ctx, drug_value_set)
+    if not drafts or not has_pnet(ctx):
+        return []
+    conditions = conditions_in(ctx, condition_value_set)
+    if not conditions:
+        return []
+    return [Finding(facts={"drug": drug_name(ctx, draft), "draft_ref": reference_key(draft),
+                           condition_fact: condition_label(conditions)}) for draft in drafts]
 
 
 def triggering_medication_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:

@@ -3,19 +3,8 @@
 from __future__ import annotations
 
 from ..cards import Finding
-from ..record import reference_key
-from .common import RuleContext, condition_label, conditions_in, drug_name, has_pnet, triggering_medication_drafts
+from .common import RuleContext, drafts_for_condition
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    drafts = triggering_medication_drafts(ctx, "somatostatin-analogs")
-    if not drafts or not has_pnet(ctx):
-        return []
-    insulinoma = conditions_in(ctx, "insulinoma")
-    if not insulinoma:
-        return []
-    return [
-        Finding(facts={"drug": drug_name(ctx, draft), "draft_ref": reference_key(draft),
-                       "insulinoma": condition_label(insulinoma)})
-        for draft in drafts
-    ]
+    return drafts_for_condition(ctx, "somatostatin-analogs", "insulinoma", "insulinoma")
