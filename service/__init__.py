@@ -23,6 +23,7 @@ from flask import Flask
 from . import auth, limits
 from .cards import load_cards
 from .engine import Rule
+from .record import ValidationCache
 from .rules import load_rule
 from .terminology import load_terminology
 
@@ -40,6 +41,7 @@ DEFAULTS = {
     "FHIR_MAX_PAGES": 10,
     "FHIR_MAX_RESPONSE_BYTES": 20 * 1024 * 1024,
     "FHIR_VALIDATION": "strict",
+    "VALIDATION_CACHE_SIZE": 50_000,
     "CORS_ORIGINS": "*",
     "NOW": None,
     "UUID_FACTORY": None,
@@ -63,6 +65,8 @@ class CdsState:
             for value_set in rule.spec.value_sets:
                 self.terminology[value_set]  # raises KeyError naming the missing value set file
         _warm_fhir_models()
+        size = int(config["VALIDATION_CACHE_SIZE"])
+        self.validation_cache = ValidationCache(size) if size > 0 else None
         self.session = config["HTTP_SESSION"] or requests.Session()
         self.new_uuid = config["UUID_FACTORY"] or (lambda: str(uuid.uuid4()))
         self._now = config["NOW"]

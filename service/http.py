@@ -95,7 +95,7 @@ def data_settings() -> DataSettings:
         deadline_seconds=float(config["FHIR_DEADLINE_SECONDS"]),
         timeout_seconds=float(config["FHIR_TIMEOUT_SECONDS"]), max_pages=int(config["FHIR_MAX_PAGES"]),
         max_response_bytes=int(config["FHIR_MAX_RESPONSE_BYTES"]),
-        lenient=config["FHIR_VALIDATION"] == "lenient",
+        lenient=config["FHIR_VALIDATION"] == "lenient", validation_cache=state().validation_cache,
     )
 
 

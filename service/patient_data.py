@@ -22,7 +22,7 @@ import requests
 from .errors import BadHookRequest, FhirServerError, Problem
 from .fhir_client import FhirClient, next_link
 from .hook_request import HookRequest
-from .record import PatientRecord
+from .record import PatientRecord, ValidationCache
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,13 @@ class DataSettings:
     max_response_bytes: int = 20 * 1024 * 1024
     max_medication_reads: int = 20
     lenient: bool = False
+    validation_cache: ValidationCache | None = None
 
 
 def gather_patient_data(request: HookRequest, templates: dict[str, str], settings: DataSettings,
                         session: requests.Session) -> PatientRecord:
     """Build the PatientRecord for `request` from its prefetch and, where needed, the FHIR server."""
-    record = PatientRecord(lenient=settings.lenient)
+    record = PatientRecord(lenient=settings.lenient, validation_cache=settings.validation_cache)
     for index, resource in enumerate(request.draft_orders):
         record.add_draft(resource, f"/context/draftOrders/entry/{index}/resource")
     # Draft orders are few and are what the clinician is signing: all of them must be valid FHIR, so an

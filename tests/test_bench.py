@@ -32,6 +32,7 @@ def test_in_process_measurement_reports_every_field():
     assert row["observations"] == 10 and row["resources"] > 10 and row["iterations"] == 5
     assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
     assert row["decode_p50_ms"] > 0 and row["ratio_p50"] > 1
+    assert 0 < row["warm_p50_ms"] <= row["warm_p99_ms"]
 
 
 def test_http_measurement_runs_both_apps_without_errors():
