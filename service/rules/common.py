@@ -367,25 +367,23 @@ def interpretation_flags(observation: dict) -> set[str]:
 
 def is_below_range(observation: dict) -> bool:
     """Flagged L/LL, or value below referenceRange.low in the same unit (no flag and no range: False)."""
-    if interpretation_flags(observation) & LOW_FLAGS:
-        return True
-    measured = quantity(observation)
-    for reference in observation.get("referenceRange") or []:
-        low = reference.get("low") or {}
-        if measured and isinstance(low.get("value"), (int, float)) and _same_unit(low, measured[1]):
-            return measured[0] < float(low["value"])
-    return False
+    return _outside(observation, LOW_FLAGS, "low", lambda value, bound: value < bound)
 
 
 def is_above_range(observation: dict) -> bool:
     """Flagged H/HH, or value above referenceRange.high in the same unit."""
-    if interpretation_flags(observation) & HIGH_FLAGS:
+    return _outside(observation, HIGH_FLAGS, "high", lambda value, bound: value > bound)
+
+
+def _outside(observation: dict, flags: set[str], side: str, beyond) -> bool:
+    """The lab's own verdict: its interpretation flag, else its reference range bound on `side`."""
+    if interpretation_flags(observation) & flags:
         return True
     measured = quantity(observation)
     for reference in observation.get("referenceRange") or []:
-        high = reference.get("high") or {}
-        if measured and isinstance(high.get("value"), (int, float)) and _same_unit(high, measured[1]):
-            return measured[0] > float(high["value"])
+        bound = reference.get(side) or {}
+        if measured and isinstance(bound.get("value"), (int, float)) and _same_unit(bound, measured[1]):
+            return beyond(measured[0], float(bound["value"]))
     return False
 
 
