@@ -72,14 +72,6 @@ def is_active_condition(condition: dict) -> bool:
     return (clinical is None or clinical in ACTIVE_CLINICAL) and verification not in EXCLUDED_VERIFICATION
 
 
-def active_conditions(ctx: RuleContext) -> list[dict]:
-    """The patient's active conditions (validated; computed once per request)."""
-    if "active_conditions" not in ctx.record.memo:
-        raw = [c for c in ctx.record.raw("Condition") if is_active_condition(c)]
-        ctx.record.memo["active_conditions"] = ctx.record.read(raw)
-    return ctx.record.memo["active_conditions"]
-
-
 def conditions_in(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """Active conditions that mean `value_set_id`: a code in the set, or (ICD-10-CM) a neoplasm code
     together with the set's functional-activity code on the same patient (both conditions returned).
