@@ -101,3 +101,8 @@ def order_end(order: dict) -> datetime | None:
 def _bounds_end(dosage) -> datetime | None:
     repeat = as_dict(as_dict(as_dict(dosage).get("timing")).get("repeat"))
     return parse_fhir_datetime(as_dict(repeat.get("boundsPeriod")).get("end"))
+
+
+def new_starts(ctx: RuleContext, drafts: list[dict]) -> list[dict]:
+    """The drafts that are new starts, not renewals (for the rules marked "new starts only")."""
+    return [draft for draft in drafts if not is_renewal(ctx, draft)]
