@@ -232,6 +232,13 @@ def test_egfr_codes_units_and_comparators(harness, observation, indicator):
     assert cards.get("streptozocin-renal-function") == ([indicator] if indicator else None), cards
 
 
+def test_an_egfr_without_a_unit_names_the_assumption_as_local_policy(harness):
+    fixture = Fixture("unseen", {"resourceType": "Patient", "id": PATIENT}, [PNET_ICD, egfr(1, "50044-7", 38)], [STZ], None)
+    response = harness.post("pnet-order-sign", build_hook_request(fixture, harness.services["pnet-order-sign"]))
+    [card] = [c for c in response.get_json()["cards"] if c["source"]["topic"]["code"] == "streptozocin-renal-function"]
+    assert "an eGFR without a readable unit is read as mL/min/1.73m2 when it is 0–200." in card["detail"]
+
+
 def test_of_two_egfrs_on_one_date_the_lowest_counts_even_when_listed_first_is_normal(harness):
     record = [PNET_ICD, egfr(1, "88293-6", 71, unit="mL/min/1.73m2"), egfr(2, "88294-4", 59, unit="mL/min/1.73m2"),
               egfr(3, "98979-8", 30, days=20, unit="mL/min/1.73m2")]

@@ -32,6 +32,7 @@ class EgfrReading:
     observation: dict
     value: float | None  # mL/min/1.73m2, None when not comparable
     below: bool | None   # None: cannot say (unreadable unit, or a comparator that leaves it open)
+    unit_assumed: bool = False  # the unit could not be read; the value was taken as mL/min/1.73m2
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
@@ -41,12 +42,13 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     window = ctx.days("renal_window_days")
     readings = _latest_egfrs(ctx, window)
     creatinine = latest_observation(ctx, "creatinine", within=window)
-    below = [r for r in readings if r.below]
-    abnormal = [min(below, key=lambda r: r.value).observation] if below else []
+    lowest = min((r for r in readings if r.below), key=lambda r: r.value, default=None)
+    abnormal = [lowest.observation] if lowest else []
     abnormal += [o for o in (creatinine,) if o is not None and is_above_range(o)]
     drug = drug_name(ctx, drafts[0])
     if abnormal:
-        return [Finding("renal-impairment", {"drug": drug, "results": _lines(abnormal)})]
+        return [Finding("renal-impairment", {"drug": drug, "results": _lines(abnormal),
+                                             "unit_assumed": bool(lowest and lowest.unit_assumed)})]
     unreadable = [r.observation for r in readings if r.below is None]
     if unreadable and not any(r.below is False for r in readings):
         return [Finding("egfr-not-comparable", {"drug": drug, "results": _lines(unreadable)})]
@@ -77,11 +79,12 @@ def read_egfr(observation: dict, threshold: float, plausible_max: float) -> Egfr
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return EgfrReading(observation, None, None)
     converted, readable = egfr_in_standard_unit(float(value), quantity)
-    if converted is None and not readable and 0 <= value <= plausible_max:
+    assumed = converted is None and not readable and 0 <= value <= plausible_max
+    if assumed:
         converted = float(value)  # plainly an eGFR: a code of the eGFR value set, a plausible value
     if converted is None:
         return EgfrReading(observation, None, None)
-    return EgfrReading(observation, converted, _below(converted, quantity.get("comparator"), threshold))
+    return EgfrReading(observation, converted, _below(converted, quantity.get("comparator"), threshold), assumed)
 
 
 def egfr_in_standard_unit(value: float, quantity: dict) -> tuple[float | None, bool]:
