@@ -192,8 +192,36 @@ def test_dose_intense_schedules_are_recognised_in_their_usual_spellings():
     pattern = schedule_pattern(7, 7)
     for text in ("150 mg/m2 daily, 7 days on / 7 days off", "7 on/7 off", "days 1-7 and 15-21 of 28",
                  "one week on, one week off", "alternating weeks", "150 mg/m2 every other week",
-                 "days 1-7 and days 15-21"):
+                 "days 1-7 and days 15-21", "D1-7 & D15-21 q28d"):
         assert pattern.search(text), text
     for text in ("200 mg/m2 daily on days 10-14 of each 28-day cycle", "daily for 5 days every 28 days",
-                 "7 days on, 21 days off"):
+                 "7 days on, 21 days off", "days 1-7 of a 28-day cycle", "D1-5 q28d"):
         assert not pattern.search(text), text
+
+
+def test_temozolomide_schedule_reading():
+    from service.rules._therapy import DOSE_INTENSE, FIVE_DAY, UNREADABLE, temozolomide_schedule
+
+    def order(text=None, timing=None, note=None):
+        dosage = {k: v for k, v in (("text", text), ("timing", timing)) if v}
+        return {"dosageInstruction": [dosage] if dosage else [], **({"note": [{"text": note}]} if note else {})}
+
+    daily = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+    cases = [
+        (order("150 mg/m2 days 1-7 and 15-21"), DOSE_INTENSE),
+        (order(timing={"code": {"text": "week on / week off"}}), DOSE_INTENSE),
+        (order(timing={"code": {"text": "one week on, one week off"}}), DOSE_INTENSE),
+        (order(note="alternating weeks"), DOSE_INTENSE),
+        (order(timing={"event": [f"2026-06-{d:02d}" for d in (*range(1, 8), *range(15, 22))]}), DOSE_INTENSE),
+        (order(timing={"event": [f"2026-06-{d:02d}" for d in range(10, 15)]}), FIVE_DAY),
+        (order("200 mg/m2 on days 10-14 of each 28-day cycle"), FIVE_DAY),
+        (order("daily x 5 every 28 days"), FIVE_DAY),
+        (order(timing={"repeat": {**daily["repeat"], "count": 5}}), FIVE_DAY),
+        (order(timing={"repeat": {**daily["repeat"], "boundsDuration": {"value": 5, "code": "d"}}}), FIVE_DAY),
+        (order(timing={"repeat": {**daily["repeat"], "boundsDuration": {"value": 42, "code": "d"}}}), UNREADABLE),
+        (order(timing=daily), UNREADABLE),
+        (order("50 mg/m2 daily, continuous"), UNREADABLE),
+        (order(), UNREADABLE),
+    ]
+    for resource, expected in cases:
+        assert temozolomide_schedule(resource, 7, 7).kind == expected, resource

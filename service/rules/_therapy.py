@@ -49,14 +49,14 @@ _FIVE_DAYS = re.compile(r"\b(?:for|x|×)\s*5\s*(?:consecutive\s+)?days?\b|\b5\s*
 
 
 @dataclass(frozen=True)
-class Schedule:
+class TemozolomideSchedule:
     """Which temozolomide schedule a draft is on, and where that was read (for the card)."""
 
     kind: str  # DOSE_INTENSE | FIVE_DAY | UNREADABLE
     read_from: str = ""
 
 
-def temozolomide_schedule(draft: dict, days_on: int, days_off: int) -> Schedule:
+def temozolomide_schedule(draft: dict, days_on: int, days_off: int) -> TemozolomideSchedule:
     """The schedule of a temozolomide draft: dose-intense (`days_on` on / `days_off` off, "days 1–7 and 15–21",
     "every other week" — at any dose), the 5-day course (days 1–5, days 10–14 of CAPTEM, "for 5 days", a
     structured course of at most 5 days), or unreadable (e.g. "once daily" with no course length).
@@ -65,19 +65,19 @@ def temozolomide_schedule(draft: dict, days_on: int, days_off: int) -> Schedule:
     explicit `timing.event` dates; both are read. The dose-intense reading wins when both kinds are present."""
     text = dosage_text(draft)
     if schedule_pattern(days_on, days_off).search(text):
-        return Schedule(DOSE_INTENSE, "dosage text")
+        return TemozolomideSchedule(DOSE_INTENSE, "dosage text")
     timings = [as_dict(d.get("timing")) for d in draft.get("dosageInstruction") or [] if isinstance(d, dict)]
     runs = [run for timing in timings for run in _event_runs(timing)]
     if len(runs) >= 2 and _alternating(runs, days_on, days_off):
-        return Schedule(DOSE_INTENSE, "timing events")
+        return TemozolomideSchedule(DOSE_INTENSE, "timing events")
     if len(runs) == 1 and runs[0][1] <= 5:
-        return Schedule(FIVE_DAY, "timing events")
+        return TemozolomideSchedule(FIVE_DAY, "timing events")
     ranges = [(int(a), int(b)) for a, b in _DAY_RANGE.findall(text)]
     if (len(ranges) == 1 and 0 < ranges[0][1] - ranges[0][0] + 1 <= 5) or _FIVE_DAYS.search(text):
-        return Schedule(FIVE_DAY, "dosage text")
+        return TemozolomideSchedule(FIVE_DAY, "dosage text")
     if any(_course_days(timing) is not None and _course_days(timing) <= 5 for timing in timings):
-        return Schedule(FIVE_DAY, "timing")
-    return Schedule(UNREADABLE)
+        return TemozolomideSchedule(FIVE_DAY, "timing")
+    return TemozolomideSchedule(UNREADABLE)
 
 
 def dosage_text(resource: dict) -> str:
@@ -94,11 +94,12 @@ def dosage_text(resource: dict) -> str:
 
 def schedule_pattern(on: int, off: int) -> re.Pattern:
     """Ways a days-on / days-off schedule is written: "7 days on, 7 days off", "7 on/7 off",
-    "days 1-7 and 15-21", and (for 7/7) "week on, week off" / "alternating weeks" / "every other week"."""
+    "days 1-7 and 15-21" (also "D1-7 & D15-21"), and (for 7/7) "week on, week off" / "alternating weeks" / "every other week"."""
     second_start, second_end = on + off + 1, 2 * on + off
     forms = [rf"\b{on}\s*days?\s*on\b[^.;]{{0,20}}?\b{off}\s*days?\s*off\b",
              rf"\b{on}\s*on\s*/\s*{off}\s*off\b",
-             rf"\bdays?\s*1\s*[-–]\s*{on}\s*(?:and|,|&)\s*(?:days?\s*)?{second_start}\s*[-–]\s*{second_end}\b"]
+             rf"\b(?:days?|d)\s*1\s*[-–]\s*{on}\s*(?:and|,|&|\+)\s*(?:days?\s*|d\s*)?{second_start}\s*[-–]\s*"
+             rf"{second_end}\b"]
     if on == off == 7:
         forms += [r"\b(?:one\s+)?week\s+on\b[^.;]{0,10}?\b(?:one\s+)?week\s+off\b", r"\balternating\s+weeks\b",
                   r"\bevery\s+other\s+week\b"]
