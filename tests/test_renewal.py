@@ -159,3 +159,17 @@ def test_the_window_is_required_from_the_card_file():
     ctx.params = {}
     with pytest.raises(KeyError, match="renewal_window_days"):
         renewed_orders(ctx, new)
+
+
+def test_every_rule_that_asks_uses_one_renewal_window():
+    """The renewal window is one local-policy number, kept in each asking rule's card file: they must agree."""
+    import yaml
+    cards = Path(__file__).resolve().parent.parent / "cards"
+    windows = {}
+    for path in cards.glob("*.yaml"):
+        parameters = yaml.safe_load(path.read_text(encoding="utf-8")).get("parameters") or {}
+        if "renewal_window_days" in parameters:
+            windows[path.stem] = parameters["renewal_window_days"]
+    assert {"everolimus-hyperglycemia", "standard-dose-check", "ssa-on-therapy-switch",
+            "sunitinib-baseline-monitoring"} <= set(windows)
+    assert len(set(windows.values())) == 1, windows
