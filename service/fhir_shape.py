@@ -162,6 +162,14 @@ def _model_of(resource_type: str) -> type | None:
 
 
 @cache
+def required_reference(resource_type: str) -> str | None:
+    """The name of the resource type's required subject/patient field, if R4 requires one."""
+    model = _model_of(resource_type)
+    fields = model.model_fields if model is not None else {}
+    return next((name for name in ("subject", "patient") if name in fields and fields[name].is_required()), None)
+
+
+@cache
 def shape_of(model: type) -> dict[str, FieldShape]:
     """The JSON shape of each field of an R4B model, by its JSON name (alias), computed once per model."""
     shapes = {}

@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import BadHookRequest, InvalidFhirResource, Problem
-from .fhir_shape import normalise
+from .fhir_shape import normalise, required_reference
 from .hook_request import HookRequest
 from .record import PatientRecord, ValidationCache, codings, reference_key, validation_problem
 
@@ -79,6 +79,7 @@ class Intake:
     def _readable_draft(self, draft: dict, pointer: str) -> bool:
         shape = normalise(draft)
         self.normalised.update(shape.normalised)
+        self._fill_subject(draft)
         owner = self._owner(draft)
         if owner is not None and owner != self.patient_id:
             raise BadHookRequest("a draft order is for another patient than context.patientId",
@@ -110,7 +111,7 @@ class Intake:
 
     # --- prefetch and fetched data ------------------------------------------------------------------
 
-    def admit(self, resource: object, pointer: str) -> bool:
+    def admit(self, resource, pointer: str) -> bool:
         """True when `resource` (from prefetch or the FHIR server) may go into the record: normalised,
         of this patient, and of a readable shape. Raises InvalidFhirResource in strict mode for a shape
         error."""
@@ -119,6 +120,7 @@ class Intake:
             return False
         shape = normalise(resource)
         self.normalised.update(shape.normalised)
+        self._fill_subject(resource)
         if not self.belongs(resource):
             self.other_patient[resource["resourceType"]] += 1
             return False
@@ -126,6 +128,14 @@ class Intake:
             self._skip(Problem(pointer, f"invalid {resource['resourceType']}: " + "; ".join(shape.errors)))
             return False
         return True
+
+    def _fill_subject(self, resource: dict) -> None:
+        """A resource without the subject R4 requires is, in a patient-scoped prefetch, search or draft
+        list, the context patient's (RULES.md v2): say so in the resource, so that it validates."""
+        name = required_reference(resource["resourceType"])
+        if name is not None and name not in resource:
+            resource[name] = {"reference": f"Patient/{self.patient_id}"}
+            self.normalised[f"{resource['resourceType']}.{name} (absent: context.patientId)"] += 1
 
     def belongs(self, resource: dict) -> bool:
         """True unless the resource names another patient (a Patient resource: another id)."""
@@ -171,7 +181,8 @@ class Intake:
         """One log line (the request id is added by the log formatter) when intake has anything to say."""
         if not (self.normalised or self.other_patient or self.skipped or self.pending_drafts or self.unchecked_drafts):
             return
-        log.warning("intake normalised=%s ignored_other_patient=%s skipped_resources=%s pending_drafts=%s "
+        lost = self.other_patient or self.skipped or self.unchecked_drafts
+        log.log(logging.WARNING if lost else logging.INFO,"intake normalised=%s ignored_other_patient=%s skipped_resources=%s pending_drafts=%s "
                     "drafts_not_checked=%s",
                     ",".join(f"{k}:{v}" for k, v in sorted(self.normalised.items())) or "-",
                     sum(self.other_patient.values()),

@@ -97,9 +97,9 @@ def _add_bundle_or_resource(record: PatientRecord, value: dict, pointer: str) ->
     if not isinstance(entries, list):  # a Bundle whose entries cannot be read must not look like "no data"
         raise BadHookRequest("a prefetch Bundle is not valid", [Problem(f"{pointer}/entry", "must be an array")])
     for index, entry in enumerate(entries):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(resource, dict) and resource.get("resourceType") != "OperationOutcome":
-            record.add(resource, f"{pointer}/entry/{index}/resource")
+        resource = entry.get("resource") if isinstance(entry, dict) else entry
+        if not (isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"):
+            record.add(resource, f"{pointer}/entry/{index}/resource")  # intake reports what is not a resource
 
 
 def _follow_prefetch_pages(record: PatientRecord, key: str, bundle: dict, client: FhirClient | None) -> None:

@@ -120,7 +120,7 @@ class PatientRecord:
         """Index one raw resource found at `pointer` in the request (or fetched), if `admit` lets it in."""
         if self.admit is not None and not self.admit(resource, pointer):
             return
-        kind = resource.get("resourceType")
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(kind, str):
             return
         resources = self.by_type.setdefault(kind, [])
