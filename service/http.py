@@ -59,8 +59,7 @@ def call_service(service_id: str) -> Response:
     intake.check_drug_identity(record)
     evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
                                state().new_uuid)
-    fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)
-    intake.log_summary()
+    fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)  # and logs what intake found
     audit.note_evaluation(service_id, evaluation)
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service_id, hook_request.hook_instance, record.count(),

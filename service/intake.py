@@ -177,18 +177,21 @@ class Intake:
         }
         return {key: value for key, value in parts.items() if value}
 
-    def log_summary(self) -> None:
-        """One log line (the request id is added by the log formatter) when intake has anything to say."""
-        if not (self.normalised or self.other_patient or self.skipped or self.pending_drafts or self.unchecked_drafts):
+    def log_summary(self, skipped_by_rules: list[dict] = ()) -> None:
+        """One log line (the formatter adds the request id) when intake has anything to say: what was
+        normalised, ignored, skipped (here and when a rule read it) or not checked. Pointers and counts
+        only, never resource content."""
+        skipped = [problem.pointer for problem in self.skipped] + [p["pointer"] for p in skipped_by_rules]
+        if not (self.normalised or self.other_patient or skipped or self.pending_drafts or self.unchecked_drafts):
             return
-        lost = self.other_patient or self.skipped or self.unchecked_drafts
-        log.log(logging.WARNING if lost else logging.INFO,"intake normalised=%s ignored_other_patient=%s skipped_resources=%s pending_drafts=%s "
-                    "drafts_not_checked=%s",
-                    ",".join(f"{k}:{v}" for k, v in sorted(self.normalised.items())) or "-",
-                    sum(self.other_patient.values()),
-                    ",".join(problem.pointer for problem in self.skipped) or "-",
-                    ",".join(note.pointer for note in self.pending_drafts) or "-",
-                    ",".join(f"{note.pointer}({note.reason.split(':')[0]})" for note in self.unchecked_drafts) or "-")
+        lost = self.other_patient or skipped or self.unchecked_drafts
+        log.log(logging.WARNING if lost else logging.INFO,
+                "intake normalised=%s ignored_other_patient=%s skipped_resources=%s pending_drafts=%s "
+                "drafts_not_checked=%s",
+                ",".join(f"{k}:{v}" for k, v in sorted(self.normalised.items())) or "-",
+                sum(self.other_patient.values()), ",".join(skipped) or "-",
+                ",".join(note.pointer for note in self.pending_drafts) or "-",
+                ",".join(f"{note.pointer}({note.reason.split(':')[0]})" for note in self.unchecked_drafts) or "-")
 
 
 def patient_id_of(reference: str) -> str | None:

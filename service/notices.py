@@ -32,6 +32,7 @@ def fold_intake(evaluation: Evaluation, intake: Intake, patient_id: str,
     from .cards import render_card
 
     evaluation.intake = intake.extension()
+    intake.log_summary(evaluation.skipped_resources)
     evaluation.skipped_resources = [p.to_json() for p in intake.skipped] + evaluation.skipped_resources
     notes = intake.unchecked_drafts
     if not notes:

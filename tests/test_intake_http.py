@@ -316,3 +316,17 @@ def test_other_malformed_resources_leave_the_insulinoma_warning(harness, key, re
     assert "failedRules" not in evaluation(response)
     assert [p["pointer"] for p in evaluation(response)["skippedResources"]] == [
         f"/prefetch/{key}/entry/{len(bundle['entry']) - 1}/resource"]
+
+
+def test_what_intake_found_is_logged_with_pointers_never_content(harness, caplog):
+    body = harness.request(INSULINOMA, "order-sign", extra_drafts=[text_only_sunitinib("ins-octreotide")])
+    body["prefetch"]["conditions"]["entry"].append({"resource": copy.deepcopy(MALFORMED["numeric coding.system"])})
+    stranger = other_patients_insulinoma()
+    stranger["subject"] = {"reference": "Patient/stranger"}
+    body["prefetch"]["conditions"]["entry"].append({"resource": stranger})
+    caplog.set_level("INFO", logger="service")
+    assert harness.post("pnet-order-sign", body).status_code == 200
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("intake ")]
+    assert "ignored_other_patient=1" in line and "skipped_resources=/prefetch/conditions/entry/1/resource" in line
+    assert "drafts_not_checked=/context/draftOrders/entry/1/resource(the drug is named only in text" in line
+    assert "sunitinib" not in line and "73211009" not in line
