@@ -34,12 +34,13 @@ class FieldShape:
     """One field: a list or not, what each value must be, and for an element its model. `types` are the
     Python types json.loads gives for a valid value (`type(v) in types`, so True is not a number)."""
 
-    __slots__ = ("is_list", "kind", "model", "types", "nested", "_children")
+    __slots__ = ("is_list", "kind", "model", "types", "nested", "name", "_children")
 
     def __init__(self, is_list: bool, kind: str, model: type | None = None):
         self.is_list, self.kind, self.model = is_list, kind, model
         self.types = _PYTHON_TYPES[kind]
         self.nested = kind in (ELEMENT, RESOURCE)
+        self.name = model.__name__ if model is not None else ""
         self._children: dict | None = None
 
     def children(self) -> dict:
@@ -90,7 +91,12 @@ def _fast(node: dict, shapes: dict, owner: str, report: ShapeReport, depth: int)
             if type(value) is not list:
                 value = node[key] = [value]
                 report.normalised.append(f"{owner}.{key}")
-            if shape.nested:
+            if shape.kind is ELEMENT:
+                children = shape._children or shape.children()
+                for item in value:
+                    if type(item) is not dict or not _fast(item, children, shape.name, report, depth + 1):
+                        return False
+            elif shape.nested:
                 for item in value:
                     if type(item) is not dict or not _fast_nested(item, shape, report, depth):
                         return False
@@ -103,7 +109,12 @@ def _fast(node: dict, shapes: dict, owner: str, report: ShapeReport, depth: int)
             if type(value) is list and len(value) == 1:
                 value = node[key] = value[0]
                 report.normalised.append(f"{owner}.{key}")
-            if type(value) is not dict or not _fast_nested(value, shape, report, depth):
+            if type(value) is not dict:
+                return False
+            if shape.kind is ELEMENT:
+                if not _fast(value, shape._children or shape.children(), shape.name, report, depth + 1):
+                    return False
+            elif not _fast_nested(value, shape, report, depth):
                 return False
         elif type(value) not in shape.types:
             return False
@@ -112,7 +123,7 @@ def _fast(node: dict, shapes: dict, owner: str, report: ShapeReport, depth: int)
 
 def _fast_nested(value: dict, shape: FieldShape, report: ShapeReport, depth: int) -> bool:
     if shape.kind is ELEMENT:
-        return _fast(value, shape._children or shape.children(), shape.model.__name__, report, depth + 1)
+        return _fast(value, shape._children or shape.children(), shape.name, report, depth + 1)
     inner = value.get("resourceType")
     model = _model_of(inner) if isinstance(inner, str) else None
     return model is not None and _fast(value, shape_of(model), inner, report, depth + 1)
