@@ -70,7 +70,9 @@ def test_every_sandbox_wire_capture_gets_its_cards(capture, cards, validation):
     app = make_app(NOW=CAPTURE_DAY, FHIR_VALIDATION=validation)
     response = post(app, wire(capture))
     assert response.status_code == 200, response.get_json()
-    assert rule_ids(response) == cards
+    # these cards at least (other rules may add theirs: the catalog's semantics are not this test's), and
+    # no card at all before a drug is chosen
+    assert set(cards) <= set(rule_ids(response)) and (cards or rule_ids(response) == [])
 
 
 def test_the_sandbox_sunitinib_draft_gets_a_warning_whose_replace_suggestion_creates_first(capture_app):
