@@ -14,7 +14,7 @@ import json
 import logging
 import time
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import audit
@@ -51,12 +51,13 @@ def call_service(service_id: str) -> Response:
     hook_request = parse_hook_request(body, service["hook"])
     audit.note_request(hook_request)
     record = gather_patient_data(hook_request, service.get("prefetch", {}), data_settings(), state().session)
-    evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
-                               state().new_uuid)
+    site = state().site  # the site configuration's rules for this caller (issue 15)
+    evaluation = evaluate_hook(site.rules_for(g.get("jwt_claims")), record, hook_request, state().terminology,
+                               state().now(), state().new_uuid, site.version)
     audit.note_evaluation(service_id, evaluation)
-    log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
+    log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s silent=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service_id, hook_request.hook_instance, record.count(),
-             ",".join(evaluation.fired) or "-", ",".join(evaluation.skipped) or "-",
+             ",".join(evaluation.fired) or "-", ",".join(evaluation.silent) or "-", ",".join(evaluation.skipped) or "-",
              ",".join(evaluation.failed) or "-", (time.perf_counter() - started) * 1000)
     return jsonify(evaluation.response())
 
