@@ -27,21 +27,19 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from werkzeug.security import check_password_hash, safe_join
+from werkzeug.security import check_password_hash
 
 from .errors import BadHookRequest, NotFound, Problem, ServiceUnavailable
 from .report import Report, build_report, reason_labels_from
 from .report_queries import week_of
 from .site_config import describe_profile
+from .static_pages import page_file, with_page_headers
 from .store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 DEFAULTS = {"DASHBOARD": True, "ADMIN_USER": "committee", "ADMIN_PASSWORD_HASH": None}  # issue 15
 STATIC = Path(__file__).resolve().parent / "static" / "dashboard"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-MIMETYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 REALM = 'Basic realm="pnet-cds committee dashboard", charset="UTF-8"'
 DEFAULT_WEEKS = 12
 CSV_COLUMNS = ["rule", "title", "mode", "rule_version", "week", "cards_shown", "silent_firings", "accepted",
@@ -88,11 +86,7 @@ def _valid(credentials, user: str, password_hash: str) -> bool:
 
 @bp.after_request
 def _security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return with_page_headers(response)
 
 
 @bp.get("")
@@ -103,10 +97,7 @@ def page() -> Response:
 
 @bp.get("/static/<path:filename>")
 def static_file(filename: str) -> Response:
-    path = safe_join(str(STATIC), filename)
-    if path is None or not Path(path).is_file():
-        raise NotFound(f"no dashboard file {filename!r}")
-    return Response(Path(path).read_bytes(), mimetype=MIMETYPES.get(Path(path).suffix, "application/octet-stream"))
+    return page_file(STATIC, filename, "dashboard")
 
 
 @bp.get("/api/report")
