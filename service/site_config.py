@@ -225,7 +225,9 @@ def parse_rules(where: str, pointer: str, rules: dict, cards: dict[str, CardSpec
 
 def _hook_problems(place: str, hooks: list | None, spec: CardSpec) -> list[str]:
     extra = [hook for hook in hooks or [] if hook not in spec.hooks]
-    return [f"at {place}/hooks: {', '.join(extra)} not among the rule's hooks ({', '.join(spec.hooks)})"] if extra else []
+    if not extra:
+        return []
+    return [f"at {place}/hooks: {', '.join(extra)} not among the rule's hooks ({', '.join(spec.hooks)})"]
 
 
 def _indicator_problems(place: str, indicator, spec: CardSpec) -> list[str]:

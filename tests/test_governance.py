@@ -224,7 +224,8 @@ def test_bad_periods_and_rules_are_4xx_naming_the_place(database_url, tmp_path, 
 
 
 def test_the_default_period_is_the_last_twelve_weeks(database_url, tmp_path, dispose_after):
-    app = dispose_after(governed_app(database_url, tmp_path, "1", {}, NOW=datetime(2026, 6, 3, 9, 0, tzinfo=timezone.utc)))
+    now = datetime(2026, 6, 3, 9, 0, tzinfo=timezone.utc)  # a Wednesday
+    app = dispose_after(governed_app(database_url, tmp_path, "1", {}, NOW=now))
     report = app.test_client().get("/dashboard/api/report", headers=auth()).get_json()
     assert (report["since"], report["until"]) == ("2026-03-16T00:00:00+00:00", "2026-06-04T00:00:00+00:00")
     assert len(report["weeks"]) == 12 and report["weeks"][0] == "2026-03-16" and report["weeks"][-1] == "2026-06-01"
@@ -241,7 +242,8 @@ def test_weeks_are_the_same_on_both_databases(store):
                                                                  moment, "1", "w", silent=i == 3)])
                for i, moment in enumerate(moments)]
     store.record_calls(records)
-    report = build_report(store, datetime(2026, 11, 16, tzinfo=timezone.utc), until=datetime(2026, 12, 7, tzinfo=timezone.utc))
+    report = build_report(store, datetime(2026, 11, 16, tzinfo=timezone.utc),
+                          until=datetime(2026, 12, 7, tzinfo=timezone.utc))
     [line] = report.rules
     assert {week.isoformat(): (tally.cards, tally.silent) for week, tally in line.weeks.items()} == {
         "2026-11-16": (1, 0), "2026-11-23": (2, 0), "2026-11-30": (0, 1)}
