@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -38,6 +39,8 @@ import yaml
 from .cards import CardSpec
 from .engine import Rule
 from .parameter_ranges import RangeError, check_value
+
+log = logging.getLogger(__name__)
 
 DEFAULTS = {"SITE_CONFIG_FILE": None}  # issue 15; folded into Settings at merge
 DEFAULT_VERSION = "product-defaults"
@@ -166,6 +169,10 @@ def load_site_config(path: str | Path | None, rules: list[Rule]) -> SiteConfig:
                   for rule_id in {*site, *own}}
         name = f"issuer {entry['issuer']}" + (f" tenant {entry['tenant']}" if entry.get("tenant") else "")
         config.tenants.append((entry["issuer"], entry.get("tenant"), build_profile(name, merged, rules)))
+    modes = [setting.mode for setting in site.values()]
+    log.info("site configuration %s from %s: %d rule(s) silent, %d off, %d with other settings, %d tenant entries",
+             config.version, where, modes.count("silent"), modes.count("off"), modes.count("active"),
+             len(config.tenants))
     return config
 
 
