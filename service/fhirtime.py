@@ -150,18 +150,18 @@ def calendar_days(earlier: datetime, later: datetime) -> int:
     return (local_date(later) - local_date(earlier)).days
 
 
-def within_window(when: datetime, now: datetime, window: timedelta) -> bool:
-    """`when` lies no further back than `window` from `now` (and not after `now`'s day): a window of whole
-    days is counted in calendar days (30 days = dated on or after the calendar date 30 days before);
-    a window in hours (the 24 h octreotide washout) in hours."""
-    if window % timedelta(days=1):
+def within_window(when: datetime, now: datetime, window: timedelta, in_hours: bool = False) -> bool:
+    """`when` lies no further back than `window` from `now` (and not after `now`'s day): counted in
+    calendar days (30 days = dated on or after the calendar date 30 days before; a fraction of a day in
+    the window is dropped), or, `in_hours`, in elapsed time (the 24 h octreotide washout)."""
+    if in_hours:
         return timedelta(0) <= now - when <= window
     return 0 <= calendar_days(when, now) <= window.days
 
 
-def shorter_than(earlier: datetime, later: datetime, window: timedelta) -> bool:
-    """`later` is fewer than `window` after `earlier` ("within 28 days means fewer than 28 days"): in
-    calendar days for whole-day windows, in hours otherwise."""
-    if window % timedelta(days=1):
+def shorter_than(earlier: datetime, later: datetime, window: timedelta, in_hours: bool = False) -> bool:
+    """`later` is fewer than `window` after `earlier` ("within 28 days" means fewer than 28 days), in
+    calendar days, or `in_hours` in elapsed time."""
+    if in_hours:
         return later - earlier < window
     return calendar_days(earlier, later) < window.days
