@@ -76,8 +76,9 @@ def test_schedule_dose_too_soon_quotes_dose_number_and_previous_date(harness, ho
     assert "dose 3 of 4 only 5 weeks after the previous dose" in card["summary"]
     detail = plain(card)
     assert "would be dose 3 of 4" in detail
-    assert f"previous dose on {day(35)} (5 weeks ago, 35 days; evidence: administration)" in detail
-    assert f"first dose on {day(91)}" in detail
+    assert f"previous dose on {day(35)} (5 weeks, 35 days before the planned date; evidence: administration)" in detail
+    assert f"planned for {day(0)} (today)" in detail
+    assert f"first dose of the course on {day(91)}" in detail
     assert f"next dose is due from {day(35 - 56)}, 8 weeks after the previous one" in detail
     assert "7.4 GBq (200 mCi) IV over 30 minutes every 8 weeks, for a total of 4 doses" in detail
     assert "ordered activity" not in detail  # 7.4 GBq is standard
@@ -88,15 +89,15 @@ def test_schedule_course_complete_counts_product_level_administrations(harness):
     assert card["indicator"] == "warning"
     assert card["summary"].startswith("Lu-177 dotatate dose 5: 4 doses already given")
     detail = plain(card)
-    assert f"previous dose on {day(70)} (10 weeks ago, 70 days" in detail
-    assert f"first dose on {day(238)}" in detail
+    assert f"previous dose on {day(70)} (10 weeks, 70 days before the planned date" in detail
+    assert f"first dose of the course on {day(238)}" in detail
     assert "course of 4 doses is already complete (4 given)" in detail
 
 
 def test_schedule_previous_dose_documented_only_as_procedure(harness):
     card = one_card(harness, "prrt-course-schedule--previous-dose-procedure-only-hcpcs", "order-sign",
                     "prrt-course-schedule")
-    assert f"previous dose on {day(28)} (4 weeks ago, 28 days; evidence: procedure)" in plain(card)
+    assert f"previous dose on {day(28)} (4 weeks, 28 days before the planned date; evidence: procedure)" in plain(card)
     assert "dose 2 of 4" in card["summary"]
 
 
@@ -111,7 +112,7 @@ def test_schedule_warning_also_names_an_off_standard_activity_in_one_card(harnes
     cards = of_rule(post_modified(harness, "prrt-course-schedule--dose-3-five-weeks-after-dose-2", "order-sign",
                                   set_lutetium_dose(3700, "MBq")), "prrt-course-schedule")
     assert len(cards) == 1 and cards[0]["indicator"] == "warning"
-    assert "ordered activity is 3.7 GBq (100 mCi), not the standard 7.4 GBq" in plain(cards[0])
+    assert "ordered activity is 3.7 GBq (100 mCi), 50 % of the standard 7.4 GBq." in plain(cards[0])
 
 
 def test_schedule_same_day_duplicates_count_once(harness):
