@@ -1,9 +1,7 @@
 """Fixtures for rule 14 `prrt-baseline-labs`."""
 
-
 from .prrt_common import (CBC_DIFF, CREATININE, EGFR, HEMOGLOBIN, LU177_PIN, LU177_SBD, LU177_SCD, NEUTROPHILS,
                           PLATELETS, STANDARD_GBQ, WBC, give_lutetium, normal_cbc, normal_renal, pnet_patient)
-
 
 RULE = "prrt-baseline-labs"
 
