@@ -190,7 +190,19 @@ def test_post_dose_plan_insulinoma_gets_no_octreotide_order(harness):
     card = one_card(harness, "prrt-post-dose-ssa-plan--insulinoma-no-octreotide-suggested", "order-sign",
                     "prrt-post-dose-ssa-plan")
     assert "suggestions" not in card
-    assert "Active insulinoma" in plain(card)
+    detail = plain(card)
+    assert "an active insulinoma (Malignant insulinoma" in detail
+    assert "Post-dose octreotide may worsen the hypoglycemia of an insulinoma: if it is given, monitor glucose" in detail
+    assert "give long-acting octreotide" not in detail  # v2: no bullet contradicting the insulinoma line
+
+
+def test_post_dose_plan_active_long_acting_order_reminds_timing_without_a_new_order(harness):
+    card = one_card(harness, "prrt-post-dose-ssa-plan--lanreotide-active-no-new-order", "order-sign",
+                    "prrt-post-dose-ssa-plan")
+    assert "suggestions" not in card
+    detail = plain(card)
+    assert "An order for 0.5 ML lanreotide 240 MG/ML Prefilled Syringe [Somatuline] is active." in detail
+    assert "and none in the 4 weeks before the next dose" in detail
 
 
 def test_post_dose_plan_silent_on_order_select_when_lar_is_among_unselected_drafts(harness):
