@@ -244,7 +244,7 @@ def test_chemotherapy_drafted_during_course_quotes_last_dose(harness):
     card = one_card(harness, "prrt-concurrent-chemotherapy--capecitabine-drafted-4-weeks-after-lu177-procedure",
                     "order-sign", "prrt-concurrent-chemotherapy")
     assert card["summary"].startswith("Cytotoxic ordered 4 weeks after a Lu-177 dose")
-    assert f"last PRRT dose on {day(28)} (4 weeks ago, 28 days; evidence: procedure)" in plain(card)
+    assert f"last PRRT dose on {day(28)} (4 weeks, 28 days before the planned date {day(0)}; evidence: procedure)" in plain(card)
 
 
 def test_chemotherapy_drafted_with_lutetium_in_the_same_session_gives_one_card(harness):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..cards import Finding
-from ..fhirtime import within_window
+from ..fhirtime import format_date, within_window
 from .common import (DoseEvent, RuleContext, active_medications, draft_medications, drug_name, planned_date,
                      triggering_medication_drafts)
 from ._prrt import LUTETIUM, current_course, in_prrt_scope, lutetium_drafts, whole_days
@@ -53,7 +53,7 @@ def _course_finding(ctx: RuleContext, names: str, planned: datetime) -> Finding 
     last = course.doses[0]
     days = whole_days(last.when, planned)
     facts = {"drug": names, "last_prrt_date": last.date_text, "days_since": days, "weeks_since": days // 7,
-             "prrt_evidence": last.evidence, "doses_given": len(course.doses)}
+             "prrt_evidence": last.evidence, "doses_given": len(course.doses), "planned_date": format_date(planned)}
     completed = len(course.doses) >= int(ctx.params["total_doses"])
     return Finding("course-completed" if completed else "chemotherapy-during-prrt", facts)
 
