@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..fhirtime import effective_time
+from ..fhirtime import effective_time, within_window
 from ..record import codings
 from .common import (FINAL_RESULT, FUNCTIONAL_SETS, RuleContext, active_medications,
                      conditions_in, draft_medications, is_drug)
@@ -70,7 +70,8 @@ def latest_systolic_bp(ctx: RuleContext, within: timedelta) -> dict | None:
                                                  and any(c in systolic for c in component_codes)):
             candidates.append(observation)
     dated = [(effective_time(o), o) for o in candidates]
-    recent = sorted(((when, o) for when, o in dated if when and -timedelta(days=1) <= ctx.now - when <= within),
+    recent = sorted(((when, o) for when, o in dated  # calendar days (RULES.md v2); a next-day date tolerated
+                     if when and when <= ctx.now + timedelta(days=1) and within_window(min(when, ctx.now), ctx.now, within)),
                     key=lambda item: item[0], reverse=True)
     for _, observation in recent:  # validate only the newest usable one
         if ctx.record.read([observation]):
