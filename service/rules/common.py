@@ -47,7 +47,8 @@ class DoseEvent:
 
     when: datetime
     resource: dict
-    evidence: str  # "administration" | "procedure" | "completed order" | "statement" | "active order"
+    # "administration" | "procedure" | "completed order" | "statement" | "active statement" | "active order"
+    evidence: str
     span: FhirTime | None = None  # the recorded date as written (a partial date is a span); None: derived
     agent: str | None = None      # PRRT only: "lutetium-177" | "other" (Y-90 dotatoc, unnamed isotope)
 

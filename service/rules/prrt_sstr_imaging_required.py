@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ..cards import Finding
-from ..record import codings, concept_text, reference_key
+from ..record import codings, concept_text, display_of, reference_key
 from .common import RuleContext, drug_name
 from ._prrt import lutetium_drafts
 from ._studies import is_negative, is_performed, newest_first, study_time
@@ -61,7 +61,8 @@ def _titles(resource: dict) -> list[str]:
 
 
 def _label(resource: dict) -> str:
-    return next(iter(_titles(resource)), resource.get("resourceType", "study"))
+    """The study's name for the card: its code's text or display, else its description."""
+    return display_of(resource.get("code")) or resource.get("description") or resource.get("resourceType", "study")
 
 
 def _codes_and_text(resource: dict) -> tuple[list, str]:
