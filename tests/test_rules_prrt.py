@@ -160,7 +160,7 @@ def test_post_dose_plan_first_dose_offers_lar_orders_without_a_dose(harness):
     card = one_card(harness, "prrt-post-dose-ssa-plan--first-dose", "order-sign", "prrt-post-dose-ssa-plan")
     assert card["indicator"] == "info"
     detail = plain(card)
-    assert "the first PRRT dose on record" in detail
+    assert "the first Lu-177 dose of a course" in detail
     assert "4-24 hours after each Lu-177 dose" in detail
     assert "until about 2027-12-01 if the course starts now" in detail  # NOW + 18 months
     assert "premedicate each dose (antiemetics, amino-acid infusion)" in detail

@@ -13,8 +13,8 @@ from __future__ import annotations
 from ..cards import Finding
 from ..fhirtime import format_date
 from .common import (ACTIVE_ORDER_STATUS, ORDER_INTENTS, RuleContext, condition_label, conditions_in,
-                     draft_medications, drug_name, is_drug, ssa_formulation)
-from ._prrt import add_months, course_doses, lutetium_drafts
+                     draft_medications, drug_name, is_drug, planned_date, ssa_formulation)
+from ._prrt import add_months, current_course, lutetium_drafts
 from ._ssa_exposure import washout_formulation
 from ._therapy import nec_conditions
 
@@ -23,15 +23,16 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     drafts = lutetium_drafts(ctx)
     if not drafts or _post_dose_ssa_drafted(ctx):
         return []
-    doses = course_doses(ctx)
-    start = doses[-1].when if doses else ctx.now
+    planned = planned_date(ctx, drafts[0])
+    doses = current_course(ctx, planned).doses  # RULES.md "Current PRRT course" (a re-treatment starts anew)
+    start = doses[-1].when if doses else planned
     functional = _conditions(ctx, ctx.params["functional_value_sets"])
     insulinoma = _conditions(ctx, ["insulinoma"])
     active = _active_long_acting(ctx)
     nec = nec_conditions(ctx)
     return [Finding("insulinoma" if insulinoma else "default", facts={
         "drug": drug_name(ctx, drafts[0]),
-        "course_start": format_date(doses[-1].when) if doses else None,
+        "course_start": doses[-1].date_text if doses else None,
         "continue_until": format_date(add_months(start, int(ctx.params["continue_months_from_start"]))),
         "functional": condition_label(functional) if functional else None,
         "insulinoma": condition_label(insulinoma) if insulinoma else None,
