@@ -130,6 +130,10 @@ def test_open_period_statement_is_ongoing(terminology):
                                       include_statements=True)
     assert event.evidence == "active statement" and event.when == NOW
     assert event.span.describe() == "2025-01-15"
+    statement["effectivePeriod"]["end"] = "2026-12-31"  # planned to run on: still ongoing
+    [event] = common.administrations(context(terminology, [statement]), "somatostatin-analogs",
+                                      include_statements=True)
+    assert event.evidence == "active statement"
 
 
 # --- planned date of a draft ---------------------------------------------------------------------------

@@ -315,10 +315,11 @@ def administrations(ctx: RuleContext, value_set_id: str, include_statements: boo
 
 
 def _statement_event(ctx: RuleContext, statement: dict) -> DoseEvent | None:
-    """An active statement whose period is still open means the drug is taken now (evidence "active
-    statement": the date of the last dose is not recorded); any other statement is dated as recorded."""
+    """An active statement whose period is open (or ends in the future) means the drug is taken now (evidence
+    "active statement": the date of the last dose is not recorded); any other statement is dated as recorded."""
     period = as_dict(statement.get("effectivePeriod"))
-    if statement.get("status") == "active" and period.get("start") and not period.get("end"):
+    end = parse_fhir_time(period.get("end"))
+    if statement.get("status") == "active" and period.get("start") and (end is None or end.earliest > ctx.now):
         start = parse_fhir_time(period["start"])
         if start and start.earliest <= ctx.now:
             return DoseEvent(ctx.now, statement, "active statement", start)
