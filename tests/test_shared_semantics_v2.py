@@ -236,3 +236,46 @@ def test_lutetium_procedure_by_text_and_y90_by_text(terminology):
                                                                   "text": "PRRT Lutathera cycle 2"})
     ctx = context(terminology, [lutathera, _y90_procedure("2026-03-01")])
     assert [e.agent for e in common.prrt_history(ctx)] == ["lutetium-177", "other"]
+
+
+# --- reading a somatostatin-analog record for the washout (rule 10, rule 11) ----------------------------
+
+def _octreotide(kind: str = "MedicationAdministration", **fields) -> dict:
+    return {"resourceType": kind, "id": "o", "status": "completed", "subject": {"reference": "Patient/p"},
+            "medicationCodeableConcept": {"coding": [{"system": RX, "code": "7617"}]}, **fields}
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"dosage": {"route": {"coding": [{"system": SCT, "code": "78421000"}]}}}, ("long-acting", "route")),
+    ({"dosage": {"route": {"text": "PO"}, "dose": {"value": 20, "unit": "mg"}}}, ("oral", "route")),
+    ({"dosage": {"dose": {"value": 30, "unit": "mg"}}}, ("long-acting", "dose")),
+    ({"dosage": {"route": {"coding": [{"system": SCT, "code": "34206005"}]}, "dose": {"value": 100, "unit": "mcg"}}},
+     ("short-acting", "dose")),  # subcutaneous, 0.1 mg: below the depot threshold
+    ({"dosage": {"dose": {"value": 4.9, "unit": "mg"}}}, ("short-acting", "dose")),
+    ({}, ("unknown", "nothing")),
+])
+def test_washout_reading_of_unknown_octreotide_formulation(terminology, fields, expected):
+    from service.rules._ssa_exposure import washout_reading
+
+    assert washout_reading(context(terminology), _octreotide(**fields), 5) == expected
+
+
+def test_washout_reading_of_an_order_and_its_interval(terminology):
+    from service.rules._ssa_exposure import order_interval_days, washout_formulation
+
+    order = _octreotide("MedicationRequest", dosageInstruction=[{
+        "route": {"text": "intramuscular"}, "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "mo"}},
+        "doseAndRate": [{"doseQuantity": {"value": 30, "unit": "mg"}}]}])
+    assert washout_formulation(context(terminology), order, 5) == "long-acting"
+    assert order_interval_days(order) == 28
+    assert order_interval_days(_octreotide("MedicationRequest")) is None
+
+
+@pytest.mark.parametrize("ratio, problem", [
+    (1.10, None), (1.11, "high"), (0.90, None), (0.89, "low"), (10.0, "unit-error"), (0.1, "unit-error"),
+    (9.9, "high"), (0.11, "low"),
+])
+def test_activity_bands_at_their_edges(ratio, problem):
+    from service.rules.prrt_course_schedule import activity_problem
+
+    assert activity_problem(ratio, 10, 10) == problem
