@@ -20,11 +20,12 @@ from pathlib import Path
 import requests
 from flask import Flask
 
-from . import auth, limits
+from . import auth, dashboard, limits, site_config
 from .cards import load_cards
 from .engine import Rule
 from .record import ValidationCache
 from .rules import load_rule
+from .site_config import load_site_config
 from .terminology import load_terminology
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ DEFAULTS = {
     "VALIDATION_CACHE_SIZE": 50_000,
     "CORS_ORIGINS": "*",
     "NOW": None,
+    "TIME_ZONE": "UTC",  # the local calendar for "calendar days" (RULES.md): an IANA zone name
     "UUID_FACTORY": None,
     "HTTP_SESSION": None,
     "SANDBOX": True,
@@ -64,15 +66,22 @@ class CdsState:
         for rule in self.rules:
             for value_set in rule.spec.value_sets:
                 self.terminology[value_set]  # raises KeyError naming the missing value set file
+        # The site's configuration over the card files (issue 15); raises SiteConfigError naming the place.
+        self.site = load_site_config(config.get("SITE_CONFIG_FILE"), self.rules)
         _warm_fhir_models()
         size = int(config["VALIDATION_CACHE_SIZE"])
         self.validation_cache = ValidationCache(size) if size > 0 else None
         self.session = config["HTTP_SESSION"] or requests.Session()
         self.new_uuid = config["UUID_FACTORY"] or (lambda: str(uuid.uuid4()))
         self._now = config["NOW"]
+        self.zone = _time_zone(config["TIME_ZONE"])
 
     def now(self) -> datetime:
-        """One `now` per request: the configured clock (tests pin it), else the current UTC time."""
+        """One `now` per request: the configured clock (tests pin it), else the current time, in the
+        service's time zone (whose calendar dates "calendar days" count)."""
+        return self._clock().astimezone(self.zone)
+
+    def _clock(self) -> datetime:
         if callable(self._now):
             return self._now()
         if isinstance(self._now, str):
@@ -80,6 +89,16 @@ class CdsState:
         if isinstance(self._now, datetime):
             return self._now
         return datetime.now(timezone.utc)
+
+
+def _time_zone(name: str):
+    """The configured IANA time zone. Raises ValueError naming the setting when it is unknown."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return timezone.utc if str(name).upper() == "UTC" else ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"PNET_CDS_TIME_ZONE={name!r} is not an IANA time zone (e.g. Europe/Amsterdam)") from error
 
 
 WARM_RESOURCE_TYPES = ("Condition", "Observation", "MedicationRequest", "MedicationAdministration",
@@ -121,6 +140,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(auth.DEFAULTS)
     app.config.from_mapping(limits.DEFAULTS)
+    app.config.from_mapping(site_config.DEFAULTS)  # issue 15: site configuration, committee dashboard
+    app.config.from_mapping(dashboard.DEFAULTS)
     app.config.from_prefixed_env("PNET_CDS")
     if test_config:
         app.config.from_mapping(test_config)
@@ -135,6 +156,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .sandbox import register_sandbox
 
     register_sandbox(app)
+    dashboard.register_dashboard(app)  # issue 15: /dashboard, closed unless an admin credential is configured
     http.register_error_handlers(app)
     from . import ops
 
