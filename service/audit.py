@@ -203,9 +203,12 @@ class AuditWriter:
                 self._write_one_by_one(batch)
             else:
                 self._count_lost(len(batch), f"the database is unavailable ({exc})")
-        except Exception:  # never let the writer thread die on a bad record
-            log.exception("audit write failed")
-            self._count_lost(len(batch), "the audit write failed")
+        except Exception as exc:  # never let the writer thread die, nor one odd record sink the batch
+            if len(batch) > 1:
+                self._write_one_by_one(batch)
+            else:
+                log.error("audit write failed (%s)", type(exc).__name__)
+                self._count_lost(1, f"the audit write failed ({type(exc).__name__})")
         finally:
             for _ in batch:
                 self.queue.task_done()
@@ -219,6 +222,22 @@ class AuditWriter:
                 AUDIT_WRITTEN.inc()
             except StoreUnavailable as exc:
                 self._count_lost(1, f"the database refused the record ({exc})")
+            except Exception as exc:
+                self._count_lost(1, f"the audit write failed ({type(exc).__name__})")
+
+    def abandon(self, why: str) -> int:
+        """Count every record still queued as lost (and log it), without writing it. Returns the count."""
+        dropped = 0
+        while True:
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                break
+            self.queue.task_done()
+            dropped += 1
+        if dropped:
+            self._count_lost(dropped, why)
+        return dropped
 
     def _count_lost(self, count: int, why: str) -> None:
         from .ops import AUDIT_LOST
@@ -233,9 +252,20 @@ class AuditWriter:
 _WRITERS: weakref.WeakSet = weakref.WeakSet()
 
 
-@atexit.register
-def _flush_at_exit() -> None:
-    """A worker that is shutting down writes what its writers still hold, for a bounded time."""
+def flush_all_writers(timeout: float = 2.0) -> int:
+    """At shutdown: let every writer of this process write what it holds for `timeout` seconds, then count
+    and log what is left as lost (a batch the writer is storing at that moment gets one more second).
+    Returns the number of records lost. Called by gunicorn's worker_exit hook and at interpreter exit."""
+    lost = 0
     for writer in list(_WRITERS):
-        if writer.queue.unfinished_tasks and not writer.flush(timeout=2.0):
-            log.warning("audit: %d record(s) not written at exit", writer.queue.unfinished_tasks)
+        if not writer.queue.unfinished_tasks or writer.flush(timeout=timeout):
+            continue
+        lost += writer.abandon("not written before the process exited")
+        if not writer.flush(timeout=1.0):  # the batch being stored right now
+            in_flight = writer.queue.unfinished_tasks
+            writer._count_lost(in_flight, "still being written when the process exited")
+            lost += in_flight
+    return lost
+
+
+atexit.register(flush_all_writers)

@@ -73,7 +73,7 @@ def read_json_body() -> object:
     if not (mimetype == "application/json" or mimetype.endswith("+json")):
         raise UnsupportedMediaType("send the hook request as JSON with Content-Type: application/json",
                                    [Problem("", f"Content-Type was {mimetype or 'missing'!r}")])
-    raw = request.get_data(cache=False)
+    raw = body_bytes()
     try:
         return json.loads(raw)
     except UnicodeDecodeError:
@@ -83,6 +83,23 @@ def read_json_body() -> object:
     except json.JSONDecodeError as exc:
         raise BadHookRequest("the body is not valid JSON",
                              [Problem("", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
+    except ValueError:  # Python refuses int() of more than 4,300 digits (CVE-2020-10735)
+        raise BadHookRequest("the body holds a number too long to read",
+                             [Problem("", "an integer literal has more than 4,300 digits; "
+                                          "no FHIR or CDS Hooks number is that long")]) from None
+
+
+def body_bytes() -> bytes:
+    """The whole body. A body without Content-Length (chunked) longer than MAX_CONTENT_LENGTH is a 413,
+    never a truncated body (Werkzeug's own limit stops reading at the limit without saying so)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is None or request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data(cache=False)  # a declared length over the limit is refused before reading
+    raw = request.environ["wsgi.input"].read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes",
+                              [Problem("", "a chunked body counts towards the same limit as one with Content-Length")])
+    return raw
 
 
 def data_settings() -> DataSettings:
