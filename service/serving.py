@@ -38,7 +38,7 @@ import threading
 import time
 
 from gunicorn.http.errors import NoMoreData
-from gunicorn.workers.gthread import DEFAULT_WORKER_DATA_TIMEOUT, ThreadWorker
+from gunicorn.workers.gthread import _DEFER, ThreadWorker
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ DEFAULTS = {
     "WORKER_CONNECTIONS": 200,              # open connections per worker (idle ones included)
 }
 BODY_CHUNK = 64 * 1024
+FIRST_BYTE_WAIT_SECONDS = 0.2  # a new connection silent this long goes back to the poller (gunicorn waits 5 s)
 DEFAULT_MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # service/__init__.py DEFAULTS["MAX_CONTENT_LENGTH"]
 
 
@@ -108,15 +109,36 @@ class ServiceWorker(ThreadWorker):
         self._deadlines: dict = {}  # connection → monotonic deadline, while a thread reads its request
         self._deadlines_lock = threading.Lock()
         self.reaped = 0
+        self.in_flight = 0  # connections handed to the thread pool and not yet finished (main thread only)
 
     def init_process(self):
         threading.Thread(target=self._watchdog, name="pnet-cds-read-deadline", daemon=True).start()
         super().init_process()
 
+    # -- accept only what a free thread can take: a busy worker leaves new connections to the others ---
+
+    def set_accept_enabled(self, enabled):
+        super().set_accept_enabled(enabled and self.in_flight < self.cfg.threads)
+
+    def enqueue_req(self, conn):
+        self.in_flight += 1
+        if self.in_flight >= self.cfg.threads:
+            self.set_accept_enabled(False)
+        super().enqueue_req(conn)
+
+    def finish_request(self, conn, fs):
+        self.in_flight -= 1
+        try:
+            super().finish_request(conn, fs)
+        finally:
+            self.set_accept_enabled(self.alive and self.nr_conns < self.worker_connections)
+
+    # -- one request, read whole under a deadline --------------------------------------------------------
+
     def handle(self, conn):
-        # A new connection may first wait (up to gunicorn's data timeout) for its first byte.
-        wait = 0.0 if conn.initialized or conn.data_ready else DEFAULT_WORKER_DATA_TIMEOUT
-        self._watch(conn, time.monotonic() + wait + self.read_timeout)
+        if not conn.initialized and not conn.data_ready and not conn.wait_for_data(FIRST_BYTE_WAIT_SECONDS):
+            return _DEFER  # nothing sent yet: wait in the poller, not on a thread
+        self._watch(conn, time.monotonic() + self.read_timeout)
         try:
             return super().handle(conn)
         finally:
