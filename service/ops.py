@@ -190,8 +190,8 @@ def _audit_hook_call(service: str, response: Response, latency_ms: float, reques
                                     current_app.extensions["pnet_cds_audit_key"], request_id,
                                     datetime.now(timezone.utc))
         current_writer().submit(record)
-    except Exception:  # the audit must never fail a hook response
-        log.exception("could not queue the audit record")
+    except Exception as exc:  # the audit must never fail a hook response; the lost row is still counted
+        current_writer().count_lost(1, f"the audit record could not be built ({type(exc).__name__})")
 
 
 def _outcome(response: Response) -> str:

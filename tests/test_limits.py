@@ -4,6 +4,7 @@ global list) names it."""
 
 from __future__ import annotations
 
+import json
 
 import pytest
 
@@ -135,3 +136,37 @@ def test_deeply_nested_prefetched_resource_is_400_naming_it():
     problem = response.get_json()["problems"][0]
     assert problem["pointer"] == "/prefetch/conditions/entry/0/resource"
     assert "nested too deeply" in problem["message"]
+
+
+def test_an_integer_of_more_than_4300_digits_anywhere_is_400_not_500(small_app):
+    for path in ("/cds-services/pnet-order-sign", "/cds-services/pnet-order-sign/feedback"):
+        response = small_app.test_client().post(path, data=b'{"hook": "order-sign", "n": ' + b"9" * 5000 + b"}",
+                                                content_type="application/json")
+        assert response.status_code == 400, path
+        assert response.get_json()["problems"][0]["message"].startswith("an integer literal has more than 4,300 digits")
+
+
+def test_a_chunked_body_over_the_limit_is_413_never_evaluated_truncated():
+    """Without Content-Length, Werkzeug stops reading at MAX_CONTENT_LENGTH without saying so: valid JSON
+    followed by padding past the limit used to be evaluated (200 with cards)."""
+    import io
+
+    from werkzeug.test import EnvironBuilder
+
+    from .conftest import Harness
+
+    app = make_app(MAX_CONTENT_LENGTH=20_000)
+    harness = Harness(app)
+    body = json.dumps(harness.request("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign")).encode()
+
+    def chunked(data: bytes):  # as a server that decodes chunked transfer encoding hands it over
+        environ = EnvironBuilder(path="/cds-services/pnet-order-sign", method="POST", input_stream=io.BytesIO(data),
+                                 content_type="application/json").get_environ()
+        del environ["CONTENT_LENGTH"]
+        environ["wsgi.input_terminated"] = True
+        return app.test_client().open(environ)
+
+    assert chunked(body).get_json()["cards"][0]["source"]["topic"]["code"] == "ssa-in-insulinoma"
+    response = chunked(body + b" " * 20_000)
+    assert response.status_code == 413 and "cards" not in response.get_json()
+    assert response.get_json()["message"] == "the request body is larger than 20000 bytes"
