@@ -23,7 +23,7 @@ from .engine import evaluate_hook
 from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
                      UnknownService, UnsupportedMediaType)
 from .hook_request import parse_hook_request
-from .limits import check_request_limits, request_limits
+from .limits import cap_cards, check_request_limits, request_limits
 from .patient_data import DataSettings, gather_patient_data
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ def call_service(service_id: str) -> Response:
     record = gather_patient_data(hook_request, service.get("prefetch", {}), data_settings(), state().session)
     evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
                                state().new_uuid)
+    evaluation.cards, evaluation.omitted_cards = cap_cards(
+        evaluation.cards, int(current_app.config["MAX_CARDS_PER_RESPONSE"]), state().new_uuid)
     audit.note_evaluation(service_id, evaluation)
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service_id, hook_request.hook_instance, record.count(),

@@ -170,3 +170,59 @@ def test_a_chunked_body_over_the_limit_is_413_never_evaluated_truncated():
     response = chunked(body + b" " * 20_000)
     assert response.status_code == 413 and "cards" not in response.get_json()
     assert response.get_json()["message"] == "the request body is larger than 20000 bytes"
+
+
+def _insulinoma_with_octreotide_drafts(app, count: int) -> dict:
+    from service.order_catalog import draft_order
+
+    from .conftest import Harness
+
+    harness = Harness(app)
+    body = harness.request("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign")
+    patient = body["context"]["patientId"]
+    for index in range(count):
+        order = draft_order("octreotide-sc", patient)
+        order["id"] = f"extra-{index}"
+        body["context"]["draftOrders"]["entry"].append({"resource": order})
+    return body
+
+
+def test_more_draft_orders_than_the_cap_is_413_naming_count_and_limit():
+    app = make_app(MAX_DRAFT_ORDERS=5)
+    client = app.test_client()
+    body = _insulinoma_with_octreotide_drafts(app, 4)  # + the fixture's own draft = 5
+    assert client.post("/cds-services/pnet-order-sign", json=body).status_code == 200
+    body = _insulinoma_with_octreotide_drafts(app, 5)
+    response = client.post("/cds-services/pnet-order-sign", json=body)
+    assert response.status_code == 413
+    payload = response.get_json()
+    assert payload["message"] == "the request carries 6 draft orders; the limit is 5 per call"
+    assert payload["problems"][0]["pointer"] == "/context/draftOrders/entry"
+    assert "none of these orders was checked" in payload["problems"][0]["message"]
+
+
+def test_more_cards_than_the_cap_keeps_the_most_urgent_and_says_how_many_more():
+    app = make_app(MAX_CARDS_PER_RESPONSE=3)
+    body = _insulinoma_with_octreotide_drafts(app, 5)
+    uncapped = make_app().test_client().post("/cds-services/pnet-order-sign", json=body).get_json()["cards"]
+    assert len(uncapped) == 6 and {c["indicator"] for c in uncapped} == {"warning"}
+    payload = app.test_client().post("/cds-services/pnet-order-sign", json=body).get_json()
+    cards = payload["cards"]
+    assert len(cards) == 3
+    assert [c["source"]["topic"]["code"] for c in cards] == ["ssa-in-insulinoma", "ssa-in-insulinoma",
+                                                             "response-card-limit"]
+    notice = cards[-1]
+    assert notice["indicator"] == "info" and notice["summary"] == "4 more cards not shown: at most 3 cards are returned per call"
+    assert "ssa-in-insulinoma (4)" in notice["detail"] and "local policy" in notice["detail"]
+    assert "local policy" in notice["source"]["label"] and notice["uuid"]
+    assert payload["extension"]["org.pnet-cds.evaluation"]["omittedCards"] == {"ssa-in-insulinoma": 4}
+
+
+def test_the_card_cap_never_drops_a_more_urgent_card_for_a_less_urgent_one():
+    from service.limits import cap_cards
+
+    cards = [{"indicator": i, "summary": s, "source": {"label": "x", "topic": {"code": s}}}
+             for i, s in [("critical", "a"), ("warning", "b"), ("warning", "c"), ("info", "d")]]
+    kept, omitted = cap_cards(cards, 3, lambda: "u-1")
+    assert [c["summary"] for c in kept[:2]] == ["a", "b"] and omitted == {"c": 1, "d": 1}
+    assert cap_cards(cards, 4, lambda: "u-1") == (cards, {})
