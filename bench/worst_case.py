@@ -2,9 +2,9 @@
 
     .venv/bin/python -m bench.worst_case [--drafts 100 1000 24000] [--resources 25000]
 
-1. order-sign for the insulinoma patient with D draft orders of octreotide (every one of them is a
-   drug the ssa-in-insulinoma rule warns about, and each is also dose-checked): status, time, cards,
-   response bytes, and the growth of this process's peak RSS.
+1. order-sign for the insulinoma patient with D draft orders of octreotide in all (its own draft and
+   D - 1 more; every one is a drug the ssa-in-insulinoma rule warns about, and each is dose-checked):
+   status, time, cards, response bytes, and the growth of this process's peak RSS.
 2. order-sign with a prefetch of R Observations (the resource limit), one draft.
 In-process (the Flask test client, JWT checks off), one call per size, sizes in increasing order so the
 peak-RSS growth belongs to the size that caused it. Nothing is asserted; the figures are printed.
@@ -41,7 +41,7 @@ def drafts_body(app, drafts: int) -> bytes:
     fixture = load_fixture(ROOT / "fhir_fixtures", FIXTURE, now=datetime.now(timezone.utc))
     service = app.extensions["pnet_cds"].services[SERVICE]
     orders = []
-    for index in range(drafts):
+    for index in range(drafts - len(fixture.drafts)):
         order = draft_order("octreotide-sc", fixture.patient_id)
         order["id"] = f"draft-{index}"
         orders.append(order)
