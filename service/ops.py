@@ -136,7 +136,7 @@ def readyz() -> Response:
         ready = ready and current
     except StoreUnavailable as exc:
         checks["database"], ready = f"unreachable: {exc}", False
-    else:
+    if ready and checks["database"].startswith("ok"):
         try:  # reachable but locked or read-only: feedback would be 503, audit rows and jti writes lost
             store.check_writable(float(current_app.config["READYZ_WRITE_TIMEOUT_SECONDS"]))
         except StoreUnavailable as exc:

@@ -38,19 +38,26 @@ def _percentile(samples: list[float], q: float) -> float:
 
 
 def test_hook_calls_stay_fast_while_another_connection_holds_the_write_lock(locked):
+    """Before: each call waited 15 s (SQLite's busy timeout). A p99 on a shared 2-core machine is noisy, so
+    the measurement (100 calls) is repeated up to three times; waiting on the lock fails all three."""
     app, holder = locked
     harness = Harness(app)
     body = harness.request(INSULINOMA, "order-sign")
     assert harness.post("pnet-order-sign", body, headers=_token()).status_code == 200  # warm
     holder.execute("BEGIN IMMEDIATE")
-    latencies = []
-    for _ in range(60):
-        started = time.perf_counter()
-        response = harness.post("pnet-order-sign", body, headers=_token())
-        latencies.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-        assert response.get_json()["cards"][0]["source"]["topic"]["code"] == "ssa-in-insulinoma"
-    assert _percentile(latencies, 99) < 100, sorted(latencies)[-5:]
+    p99s = []
+    for _attempt in range(3):
+        latencies = []
+        for _ in range(100):
+            started = time.perf_counter()
+            response = harness.post("pnet-order-sign", body, headers=_token())
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+            assert response.get_json()["cards"][0]["source"]["topic"]["code"] == "ssa-in-insulinoma"
+        p99s.append(_percentile(latencies, 99))
+        if p99s[-1] < 100:
+            break
+    assert min(p99s) < 100, p99s
     # a replayed token is still refused meanwhile: this process remembers every jti it saw
     headers = _token()
     assert harness.post("pnet-order-sign", body, headers=headers).status_code == 200
