@@ -100,3 +100,41 @@ def test_the_shared_cache_is_used_again_once_the_lock_is_gone(locked):
         assert Harness(other).post("pnet-order-sign", body, headers=headers).status_code == 401
     finally:
         other.extensions["pnet_cds_store"].dispose()
+
+
+def test_the_store_gives_up_on_a_locked_database_within_its_timeouts(database_url):
+    """On each engine: SQLite's write lock held by another connection; PostgreSQL's tables locked by
+    another transaction (as a migration would)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import create_engine, text
+
+    from service.store import FeedbackEntry, Store, StoreUnavailable, normalise_url
+
+    store = Store(database_url, replay_timeout=0.05, feedback_timeout=0.3)
+    store.upgrade()
+    other = create_engine(normalise_url(database_url))
+    holder = other.connect()
+    if store.dialect == "sqlite":
+        holder.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        holder.execute(text("LOCK TABLE jti_seen, feedback IN ACCESS EXCLUSIVE MODE"))
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            store.remember_jti("https://ehr.example", "jti-1", time.time() + 60)
+        assert time.monotonic() - started < 1.0
+        entry = FeedbackEntry(card_uuid="c", outcome="overridden", outcome_timestamp=datetime.now(timezone.utc))
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            store.save_feedback("pnet-order-sign", [entry], datetime.now(timezone.utc))
+        assert time.monotonic() - started < 2.0
+        with pytest.raises(StoreUnavailable):
+            store.check_writable(0.1)
+    finally:
+        holder.rollback()
+        holder.close()
+        other.dispose()
+    assert store.remember_jti("https://ehr.example", "jti-1", time.time() + 60) is True
+    store.check_writable(0.1)
+    store.dispose()
