@@ -55,6 +55,13 @@ class Evaluation:
         return body
 
 
+def card_rank(spec: CardSpec, card: dict) -> tuple[int, int, int]:
+    """Where a card stands in the response (RULES.md v2 "Card order"): most severe first; within a severity a
+    rule marked `first_within_severity` (a wrong tumour type makes the other cards moot), then catalog number."""
+    return (INDICATOR_ORDER[card["indicator"]], 0 if spec.raw.get("first_within_severity") else 1,
+            spec.catalog_number or 999)
+
+
 def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest, terminology: Terminology,
                   now: datetime, new_uuid: Callable[[], str] = lambda: str(uuid.uuid4())) -> Evaluation:
     """Evaluate every rule registered for the request's hook. Raises PrefetchUnavailable (412) when data
@@ -79,7 +86,7 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
             continue
         if cards:
             evaluation.fired.append(rule.spec.id)
-        rendered += [(INDICATOR_ORDER[card["indicator"]], len(rendered) + i, card) for i, card in enumerate(cards)]
+        rendered += [(card_rank(rule.spec, card), len(rendered) + i, card) for i, card in enumerate(cards)]
     if applicable and len(evaluation.skipped) == len(applicable):
         problems = [Problem(f"/prefetch/{key}", reason) for key, reason in record.missing.items()]
         raise PrefetchUnavailable("the data these rules need was neither prefetched nor retrievable", problems)
