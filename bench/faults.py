@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.faults [--seconds 20] [--workers 2] [--stalled 16] [--only NAME ...]
 
 Starts `pnet-cds serve` (authentication on, the local development issuer, a SQLite file and a Prometheus
-directory of its own in a temporary folder) on a free port, then runs each scenario, bounded in time:
+directory of its own in a temporary folder, the default 20 MB body limit) on a free port, then runs each scenario, bounded in time:
 
   stalled    N connections send headers and a few body bytes, then stall; /healthz latency meanwhile
   chunked    a chunked body of valid JSON padded past the body limit (expect 413, never cards)
@@ -11,6 +11,9 @@ directory of its own in a temporary folder) on a free port, then runs each scena
              /readyz, feedback latency
   oddbytes   lone surrogates in patientId / hookInstance / feedback, calendar-edge timestamps,
              a 5,000-digit integer, 1e308 doses: statuses, and audit rows kept or counted as lost
+  giant      4 callers at once each send a 15 MB body (24,000 draft orders; then 24,000 prefetched
+             Observations): their answers and times, a normal caller's latency and /healthz meanwhile,
+             worker peak RSS
   soak       keep-alive hook calls from 4 threads for --seconds, /healthz probed every 0.2 s;
              statuses, latency, worker RSS, audit rows written / lost (from /metrics)
   shutdown   SIGTERM while a request is being uploaded: does it still get its answer?
@@ -45,7 +48,7 @@ from service.issuers import mint_dev_token  # noqa: E402
 
 FIXTURE = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
 SERVICE = "pnet-order-sign"
-BODY_LIMIT = 1024 * 1024  # the server under test runs with a 1 MB body limit, so the chunked case is quick
+BODY_LIMIT = 20 * 1024 * 1024  # the default body limit
 
 
 class Server:
@@ -185,7 +188,7 @@ def scenario_chunked(server: Server) -> dict:
     padding = b" " * 65536
     sent = 0
     try:
-        for chunk in [body] + [padding] * (BODY_LIMIT * 2 // len(padding)):
+        for chunk in [body] + [padding] * (BODY_LIMIT * 21 // 20 // len(padding)):
             sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             sent += len(chunk)
         sock.sendall(b"0\r\n\r\n")
@@ -273,6 +276,62 @@ def scenario_oddbytes(server: Server) -> dict:
     return results
 
 
+def giant_bodies() -> dict[str, bytes]:
+    from bench.generate import make_patient
+    from service.fixtures import load_fixture_bundle
+    from service.order_catalog import draft_order
+
+    discovery = json.loads((ROOT / "hooks.json").read_text())
+    service = {s["id"]: s for s in discovery["services"]}[SERVICE]
+    now = datetime.now(timezone.utc)
+    fixture = load_fixture(ROOT / "fhir_fixtures", FIXTURE, now=now)
+    drafts = []
+    for index in range(24_000 - len(fixture.drafts)):
+        order = draft_order("octreotide-sc", fixture.patient_id)
+        order["id"] = f"draft-{index}"
+        drafts.append(order)
+    patient = make_patient(24_000)
+    observations = load_fixture_bundle(patient.bundle(), name=patient.slug, now=now)
+    return {"24,000 draft orders": json.dumps(build_hook_request(fixture, service, extra_drafts=drafts)).encode(),
+            "24,000 Observations": json.dumps(build_hook_request(
+                observations, service, extra_drafts=[draft_order("lutathera", observations.patient_id)])).encode()}
+
+
+def scenario_giant(server: Server, callers: int = 4) -> dict:
+    results = {}
+    normal = hook_body()
+    for name, body in giant_bodies().items():
+        answers, lock = [], threading.Lock()
+
+        def giant():
+            try:
+                status, payload, ms = server.post(f"/cds-services/{SERVICE}", body, timeout=120)
+                cards = len(json.loads(payload).get("cards", [])) if status == 200 else 0
+                entry = (status, round(ms), cards)
+            except OSError as exc:
+                entry = (type(exc).__name__, 120_000, 0)
+            with lock:
+                answers.append(entry)
+
+        threads = [threading.Thread(target=giant) for _ in range(callers)]
+        for thread in threads:
+            thread.start()
+        normal_ms, started = [], time.monotonic()
+        while any(thread.is_alive() for thread in threads) and time.monotonic() - started < 120:
+            try:
+                normal_ms.append(server.post(f"/cds-services/{SERVICE}", normal, timeout=60)[2])
+            except OSError:
+                normal_ms.append(60_000.0)
+            time.sleep(0.1)
+        for thread in threads:
+            thread.join()
+        results[name] = {"body_mb": round(len(body) / 2**20, 1), "answers (status, ms, cards)": sorted(answers, key=str),
+                         "normal_calls_meanwhile": len(normal_ms), "normal_max_ms": round(max(normal_ms or [0])),
+                         "normal_p50_ms": round(percentile(normal_ms, 50))}
+    results["worker_peak_rss_mb"] = round(worker_peak_rss_mb(server.process.pid), 1)
+    return results
+
+
 def scenario_soak(server: Server, seconds: float, threads: int = 4) -> dict:
     body = hook_body()
     latencies, statuses, lock = [], {}, threading.Lock()
@@ -343,7 +402,7 @@ def scenario_shutdown(server: Server) -> dict:
             "exit_seconds_after_answer": round(time.monotonic() - started, 2)}
 
 
-SCENARIOS = ("stalled", "chunked", "locked", "oddbytes", "soak", "shutdown")
+SCENARIOS = ("stalled", "chunked", "locked", "oddbytes", "giant", "soak", "shutdown")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -368,6 +427,9 @@ def main(argv: list[str] | None = None) -> dict:
         if "oddbytes" in args.only:
             results["oddbytes"] = scenario_oddbytes(server)
             print("oddbytes:", json.dumps(results["oddbytes"]), flush=True)
+        if "giant" in args.only:
+            results["giant"] = scenario_giant(server)
+            print("giant:", json.dumps(results["giant"]), flush=True)
         if "soak" in args.only:
             results["soak"] = scenario_soak(server, args.seconds)
             print("soak:", json.dumps(results["soak"]), flush=True)

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import audit
@@ -23,11 +23,12 @@ from .engine import evaluate_hook
 from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
                      UnknownService, UnsupportedMediaType)
 from .hook_request import parse_hook_request
-from .limits import cap_cards, check_request_limits, request_limits
+from .limits import LargeRequestGate, cap_cards, check_request_limits, request_limits
 from .patient_data import DataSettings, gather_patient_data
 
 log = logging.getLogger(__name__)
 bp = Blueprint("cds", __name__)
+LARGE_REQUEST_GATE = "pnet_cds_large_request_gate"
 
 
 def state():
@@ -76,6 +77,9 @@ def read_json_body() -> object:
         raise UnsupportedMediaType("send the hook request as JSON with Content-Type: application/json",
                                    [Problem("", f"Content-Type was {mimetype or 'missing'!r}")])
     raw = body_bytes()
+    gate = current_app.extensions.get(LARGE_REQUEST_GATE)
+    if gate is not None and gate.enter(len(raw)):
+        g.large_request_gate = gate  # left when the request is torn down (register_error_handlers)
     try:
         return json.loads(raw)
     except UnicodeDecodeError:
@@ -126,6 +130,14 @@ def error_response(error: CdsError) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     """One place that maps every exception to a JSON answer."""
+    app.extensions[LARGE_REQUEST_GATE] = LargeRequestGate(int(app.config["LARGE_REQUEST_BYTES"]),
+                                                          float(app.config["LARGE_REQUEST_WAIT_SECONDS"]))
+
+    @app.teardown_request
+    def _leave_large_request_gate(_error=None) -> None:
+        gate = g.pop("large_request_gate", None)
+        if gate is not None:
+            gate.leave()
 
     @app.errorhandler(CdsError)
     def _cds_error(error: CdsError) -> Response:

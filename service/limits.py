@@ -6,6 +6,10 @@
     MAX_JSON_DEPTH          nesting of the JSON body (400)                       here
     MAX_CARDS_PER_RESPONSE  cards in one answer: the most urgent ones, the last
                             place taken by an info card saying how many more     here (cap_cards)
+    LARGE_REQUEST_BYTES     a body this large is decoded and evaluated by one
+                            thread of a process at a time (LargeRequestGate), so
+                            a worker's memory is one large request, not threads ×
+                            large requests; the others wait (503 after LARGE_REQUEST_WAIT_SECONDS)
     FHIR_MAX_PAGES, FHIR_DEADLINE_SECONDS, FHIR_TIMEOUT_SECONDS, FHIR_MAX_RESPONSE_BYTES
                             outbound FHIR paging, per-request deadline, per-call timeout, response size
                                                                                   service/fhir_client.py
@@ -13,11 +17,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import BadHookRequest, PayloadTooLarge, Problem
+from .errors import BadHookRequest, PayloadTooLarge, Problem, ServiceUnavailable
 
 DEFAULTS = {
     "MAX_PREFETCH_RESOURCES": 25_000,
@@ -27,6 +32,10 @@ DEFAULTS = {
     "MAX_DRAFT_ORDERS": 100,
     # Local policy: more cards than this at once are not read by a clinician; the most urgent are kept.
     "MAX_CARDS_PER_RESPONSE": 20,
+    # Measured (bench/faults.py "giant"): a 15 MB body decodes to ~150 MB of Python objects; four at once
+    # pushed a worker past 400 MB. Bodies of 2 MB (~3,000 prefetched resources) and more go one at a time.
+    "LARGE_REQUEST_BYTES": 2 * 1024 * 1024,
+    "LARGE_REQUEST_WAIT_SECONDS": 30.0,
 }
 CARD_LIMIT_TOPIC = "response-card-limit"
 TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
@@ -142,6 +151,29 @@ def _card_limit_card(count: int, omitted: dict[str, int], limit: int, new_uuid: 
 
 def _rule_of(card: dict) -> str:
     return ((card.get("source") or {}).get("topic") or {}).get("code") or "unknown"
+
+
+class LargeRequestGate:
+    """One large request at a time per process (see LARGE_REQUEST_BYTES above)."""
+
+    def __init__(self, threshold_bytes: int, wait_seconds: float):
+        self.threshold = threshold_bytes
+        self.wait_seconds = wait_seconds
+        self._slot = threading.Lock()
+
+    def enter(self, size: int) -> bool:
+        """Wait for the slot when `size` is large. Returns True when the caller holds it (and must call
+        `leave`), False for a small body. Raises ServiceUnavailable (503) after `wait_seconds`."""
+        if size < self.threshold:
+            return False
+        if not self._slot.acquire(timeout=self.wait_seconds):
+            raise ServiceUnavailable(
+                "another large request is being evaluated; retry in a moment",
+                [Problem("", f"bodies of {self.threshold} bytes or more are evaluated one at a time per process")])
+        return True
+
+    def leave(self) -> None:
+        self._slot.release()
 
 
 def _entries(bundle: dict) -> int:

@@ -226,3 +226,33 @@ def test_the_card_cap_never_drops_a_more_urgent_card_for_a_less_urgent_one():
     kept, omitted = cap_cards(cards, 3, lambda: "u-1")
     assert [c["summary"] for c in kept[:2]] == ["a", "b"] and omitted == {"c": 1, "d": 1}
     assert cap_cards(cards, 4, lambda: "u-1") == (cards, {})
+
+
+def test_large_bodies_are_evaluated_one_at_a_time_per_process():
+    """A 15 MB body decodes to ~150 MB of objects: a worker's threads must not hold several at once."""
+    import threading
+
+    from service.limits import LargeRequestGate
+
+    app = make_app(LARGE_REQUEST_BYTES=1000, LARGE_REQUEST_WAIT_SECONDS=0.2)
+    client = app.test_client()
+    from .conftest import Harness
+
+    body = Harness(app).request("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign")
+    assert client.post("/cds-services/pnet-order-sign", json=body).status_code == 200  # the slot is given back
+    assert client.post("/cds-services/pnet-order-sign", json=body).status_code == 200
+    gate = app.extensions["pnet_cds_large_request_gate"]
+    assert gate.enter(2000) is True  # another thread holds the slot: a large call waits, then 503
+    try:
+        response = client.post("/cds-services/pnet-order-sign", json=body)
+        assert response.status_code == 503 and "one at a time" in response.get_json()["problems"][0]["message"]
+        small = {"hook": "order-sign"}  # under the threshold: never waits (and is a 400 here)
+        assert client.post("/cds-services/pnet-order-sign", json=small).status_code == 400
+    finally:
+        gate.leave()
+    released = threading.Event()
+    other = LargeRequestGate(10, 5)
+    assert other.enter(10)
+    threading.Timer(0.1, lambda: (other.leave(), released.set())).start()
+    assert other.enter(10) and released.is_set()  # the waiter gets the slot as soon as it is left
+    other.leave()
