@@ -29,6 +29,7 @@ from .patient_data import DataSettings, gather_patient_data
 log = logging.getLogger(__name__)
 bp = Blueprint("cds", __name__)
 LARGE_REQUEST_GATE = "pnet_cds_large_request_gate"
+RETRY_AFTER_SECONDS = 5  # a 503 raised as an error (a busy large-request gate): the slot frees in seconds
 
 
 def state():
@@ -143,7 +144,10 @@ def register_error_handlers(app: Flask) -> None:
     def _cds_error(error: CdsError) -> Response:
         if error.status >= 500:
             log.error("%s: %s", error.kind, error.message)
-        return error_response(error)
+        response = error_response(error)
+        if error.status == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error) -> Response:

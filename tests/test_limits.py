@@ -246,6 +246,7 @@ def test_large_bodies_are_evaluated_one_at_a_time_per_process():
     try:
         response = client.post("/cds-services/pnet-order-sign", json=body)
         assert response.status_code == 503 and "one at a time" in response.get_json()["problems"][0]["message"]
+        assert response.headers["Retry-After"] == "5"
         small = {"hook": "order-sign"}  # under the threshold: never waits (and is a 400 here)
         assert client.post("/cds-services/pnet-order-sign", json=small).status_code == 400
     finally:
