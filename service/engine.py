@@ -43,13 +43,15 @@ class Evaluation:
     failed: list[str] = field(default_factory=list)
     skipped_resources: list[dict] = field(default_factory=list)
     omitted_cards: dict[str, int] = field(default_factory=dict)  # rule id → cards cut by the per-response cap
+    intake: dict = field(default_factory=dict)  # service/intake.py: normalised, other patients, drafts
 
     def response(self) -> dict:
         """The CDS Hooks response body; an extension says what could not be evaluated, if anything, so
         nothing is lost silently."""
         body: dict = {"cards": self.cards}
         parts = (("skippedRules", self.skipped), ("failedRules", self.failed),
-                 ("skippedResources", self.skipped_resources), ("omittedCards", self.omitted_cards))
+                 ("skippedResources", self.skipped_resources), ("omittedCards", self.omitted_cards),
+                 *self.intake.items())
         if any(value for _, value in parts):
             body["extension"] = {EXTENSION_KEY: {key: value for key, value in parts if value}}
         return body

@@ -23,7 +23,9 @@ from .engine import evaluate_hook
 from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
                      UnknownService, UnsupportedMediaType)
 from .hook_request import parse_hook_request
+from .intake import Intake
 from .limits import LargeRequestGate, cap_cards, check_request_limits, request_limits
+from .notices import fold_intake
 from .patient_data import DataSettings, gather_patient_data
 
 log = logging.getLogger(__name__)
@@ -52,11 +54,16 @@ def call_service(service_id: str) -> Response:
     check_request_limits(body, request_limits(current_app.config))
     hook_request = parse_hook_request(body, service["hook"])
     audit.note_request(hook_request)
-    record = gather_patient_data(hook_request, service.get("prefetch", {}), data_settings(), state().session)
+    settings = data_settings()
+    intake = Intake(hook_request.patient_id, strict=not settings.lenient, validation_cache=settings.validation_cache)
+    intake.read_drafts(hook_request)
+    record = gather_patient_data(hook_request, service.get("prefetch", {}), settings, state().session, intake)
+    intake.check_drug_identity(record)
     evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
                                state().new_uuid)
-    evaluation.cards, evaluation.omitted_cards = cap_cards(
+    evaluation.cards, evaluation.omitted_cards = cap_cards(  # before intake's not-checked card, never cut
         evaluation.cards, int(current_app.config["MAX_CARDS_PER_RESPONSE"]), state().new_uuid)
+    fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)  # and logs what intake found
     audit.note_evaluation(service_id, evaluation)
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service_id, hook_request.hook_instance, record.count(),

@@ -59,3 +59,18 @@ def test_the_fault_script_runs_a_real_server_and_prints_its_figures(capsys):
     results = main(["--workers", "1", "--only", "chunked"])
     assert results["chunked"]["answer"].startswith("HTTP/1.1 413") and not results["chunked"]["cards_in_answer"]
     assert "chunked:" in capsys.readouterr().out and results["stop_seconds"] < 40
+
+
+def test_intake_bench_admits_every_prefetched_resource_of_the_generated_patient():
+    import json
+
+    from bench.intake import intake_only
+    from bench.run import hook_body
+    from service.hook_request import parse_hook_request
+
+    from .conftest import make_app
+
+    raw, _ = hook_body(20, make_app())
+    body = json.loads(raw)
+    prefetched = sum(len((bundle or {}).get("entry") or []) for bundle in body["prefetch"].values())
+    assert intake_only(parse_hook_request(body, "order-sign"), None) == prefetched > 20
