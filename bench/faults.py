@@ -248,13 +248,11 @@ def scenario_oddbytes(server: Server) -> dict:
     written_before, lost_before = server.metric("pnet_cds_audit_writes_total"), server.metric(
         "pnet_cds_audit_writes_lost_total")
     hook = json.loads(hook_body())
-    for name, mutate in {
-        "surrogate patientId": lambda b: b["context"].update(patientId="\ud800"),
-        "surrogate hookInstance": lambda b: b.update(hookInstance="\ud800"),
-    }.items():
-        copy = json.loads(json.dumps(hook))
-        mutate(copy)
-        results[name] = server.post(f"/cds-services/{SERVICE}", json.dumps(copy).encode())[0]
+    patient = hook["context"]["patientId"]
+    odd_patient = json.dumps(hook).replace(patient, "p-\\ud800").encode()  # the same odd id in every reference
+    results["surrogate patientId"] = server.post(f"/cds-services/{SERVICE}", odd_patient)[0]
+    results["surrogate hookInstance"] = server.post(f"/cds-services/{SERVICE}",
+                                                    json.dumps({**hook, "hookInstance": "\ud800"}).encode())[0]
     results["5,000-digit integer"] = server.post(
         f"/cds-services/{SERVICE}", hook_body().replace(b'"hook"', b'"n": ' + b"9" * 5000 + b', "hook"', 1))[0]
     dose = json.loads(hook_body())

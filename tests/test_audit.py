@@ -206,8 +206,10 @@ def test_lone_surrogates_in_patient_id_and_hook_instance_keep_the_row(tmp_path):
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'odd.db'}")
     harness, writer = Harness(app), app.extensions["pnet_cds_audit"]
     body = harness.request(INSULINOMA, "order-sign")
-    odd = json.loads(json.dumps(body))
-    odd["hookInstance"], odd["context"]["patientId"] = "h-\ud800", "p-\udfff"  # JSON "\ud800": half a pair
+    patient = body["context"]["patientId"]  # the same odd id everywhere: the records stay one patient's
+    odd = json.loads(json.dumps(body).replace(patient, "p-\\udfff"))  # JSON "\udfff": half a surrogate pair
+    odd["hookInstance"] = "h-\ud800"
+    assert odd["context"]["patientId"] == "p-\udfff"
     for request in (body, odd, body):
         assert harness.post("pnet-order-sign", request).status_code == 200
     rows = _audit_rows(app)
