@@ -20,11 +20,12 @@ from pathlib import Path
 import requests
 from flask import Flask
 
-from . import auth, limits
+from . import auth, dashboard, limits, site_config
 from .cards import load_cards
 from .engine import Rule
 from .record import ValidationCache
 from .rules import load_rule
+from .site_config import load_site_config
 from .terminology import load_terminology
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,8 @@ class CdsState:
         for rule in self.rules:
             for value_set in rule.spec.value_sets:
                 self.terminology[value_set]  # raises KeyError naming the missing value set file
+        # The site's configuration over the card files (issue 15); raises SiteConfigError naming the place.
+        self.site = load_site_config(config.get("SITE_CONFIG_FILE"), self.rules)
         _warm_fhir_models()
         size = int(config["VALIDATION_CACHE_SIZE"])
         self.validation_cache = ValidationCache(size) if size > 0 else None
@@ -121,6 +124,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(auth.DEFAULTS)
     app.config.from_mapping(limits.DEFAULTS)
+    app.config.from_mapping(site_config.DEFAULTS)  # issue 15: site configuration, committee dashboard
+    app.config.from_mapping(dashboard.DEFAULTS)
     app.config.from_prefixed_env("PNET_CDS")
     if test_config:
         app.config.from_mapping(test_config)
@@ -135,6 +140,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .sandbox import register_sandbox
 
     register_sandbox(app)
+    dashboard.register_dashboard(app)  # issue 15: /dashboard, closed unless an admin credential is configured
     http.register_error_handlers(app)
     from . import ops
 

@@ -106,7 +106,26 @@ def build_record(service_id: str, status: int, outcome: str, latency_ms: float, 
         record.patient_hash = patient_hash(key, hook_request.patient_id)
         record.cards = [_issued(card, record.service, record.hook_instance or "", issued_at)
                         for card in cards if card.get("uuid")]
+    _note_governance(record, evaluation)
     return record
+
+
+def _note_governance(record: AuditRecord, evaluation) -> None:
+    """Issue 15: the site configuration's version (also on calls that never reached the rules), the rule
+    versions, and the silent-mode findings, kept as cards marked silent so the report counts them per rule."""
+    from flask import current_app
+
+    state = current_app.extensions.get("pnet_cds")
+    record.config_version = clip(getattr(evaluation, "config_version", None)
+                                 or (state.site.version if state is not None else None), 64)
+    if evaluation is None:
+        return
+    record.silent_rule_ids, record.rule_versions = list(evaluation.silent), dict(evaluation.rule_versions)
+    record.cards += [_issued(card, record.service, record.hook_instance or "", record.at, silent=True)
+                     for card in evaluation.silent_cards if card.get("uuid")]
+    for card in record.cards:
+        card.rule_version = clip(evaluation.rule_versions.get(card.rule_id), 32)
+        card.config_version = record.config_version
 
 
 def clip(value: str | None, length: int) -> str | None:
@@ -124,11 +143,11 @@ def issuer_of(claims: object) -> str | None:
     return None
 
 
-def _issued(card: dict, service_id: str, hook_instance: str, issued_at: datetime) -> IssuedCard:
+def _issued(card: dict, service_id: str, hook_instance: str, issued_at: datetime, silent: bool = False) -> IssuedCard:
     return IssuedCard(card_uuid=clip(card["uuid"], 128), service=service_id, rule_id=clip(_rule_of(card), 128),
                       hook_instance=clip(hook_instance, 256),
                       suggestion_uuids=clean_list([s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")], 128),
-                      issued_at=issued_at)
+                      issued_at=issued_at, silent=silent)
 
 
 def _rule_of(card: dict) -> str:

@@ -59,15 +59,16 @@ def call_service(service_id: str) -> Response:
     intake.read_drafts(hook_request)
     record = gather_patient_data(hook_request, service.get("prefetch", {}), settings, state().session, intake)
     intake.check_drug_identity(record)
-    evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
-                               state().new_uuid)
+    site = state().site  # the site configuration's rules for this caller (issue 15)
+    evaluation = evaluate_hook(site.rules_for(g.get("jwt_claims")), record, hook_request, state().terminology,
+                               state().now(), state().new_uuid, site.version)
     evaluation.cards, evaluation.omitted_cards = cap_cards(  # before intake's not-checked card, never cut
         evaluation.cards, int(current_app.config["MAX_CARDS_PER_RESPONSE"]), state().new_uuid)
     fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)  # and logs what intake found
     audit.note_evaluation(service_id, evaluation)
-    log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
+    log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s silent=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service_id, hook_request.hook_instance, record.count(),
-             ",".join(evaluation.fired) or "-", ",".join(evaluation.skipped) or "-",
+             ",".join(evaluation.fired) or "-", ",".join(evaluation.silent) or "-", ",".join(evaluation.skipped) or "-",
              ",".join(evaluation.failed) or "-", (time.perf_counter() - started) * 1000)
     return jsonify(evaluation.response())
 
