@@ -45,6 +45,7 @@ DEFAULTS = {
     "VALIDATION_CACHE_SIZE": 50_000,
     "CORS_ORIGINS": "*",
     "NOW": None,
+    "TIME_ZONE": "UTC",  # the local calendar for "calendar days" (RULES.md): an IANA zone name
     "UUID_FACTORY": None,
     "HTTP_SESSION": None,
     "SANDBOX": True,
@@ -73,9 +74,14 @@ class CdsState:
         self.session = config["HTTP_SESSION"] or requests.Session()
         self.new_uuid = config["UUID_FACTORY"] or (lambda: str(uuid.uuid4()))
         self._now = config["NOW"]
+        self.zone = _time_zone(config["TIME_ZONE"])
 
     def now(self) -> datetime:
-        """One `now` per request: the configured clock (tests pin it), else the current UTC time."""
+        """One `now` per request: the configured clock (tests pin it), else the current time, in the
+        service's time zone (whose calendar dates "calendar days" count)."""
+        return self._clock().astimezone(self.zone)
+
+    def _clock(self) -> datetime:
         if callable(self._now):
             return self._now()
         if isinstance(self._now, str):
@@ -83,6 +89,16 @@ class CdsState:
         if isinstance(self._now, datetime):
             return self._now
         return datetime.now(timezone.utc)
+
+
+def _time_zone(name: str):
+    """The configured IANA time zone. Raises ValueError naming the setting when it is unknown."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return timezone.utc if str(name).upper() == "UTC" else ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"PNET_CDS_TIME_ZONE={name!r} is not an IANA time zone (e.g. Europe/Amsterdam)") from error
 
 
 WARM_RESOURCE_TYPES = ("Condition", "Observation", "MedicationRequest", "MedicationAdministration",
