@@ -27,6 +27,7 @@ from pathlib import Path
 
 from flask import g
 
+from .sanitise import clean_list, clean_text, utf8_for_hashing
 from .store import AuditRecord, IssuedCard, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def patient_hash(key: bytes, patient_id: str | None) -> str | None:
     """HMAC-SHA256 of the patient id, hex; the same patient gives the same hash under one key."""
     if not patient_id:
         return None
-    return hmac.new(key, patient_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, utf8_for_hashing(patient_id), hashlib.sha256).hexdigest()
 
 
 def load_hmac_key(configured: str | None, instance_path: str) -> bytes:
@@ -87,20 +88,23 @@ def _read_key(path: Path) -> bytes:
 
 def build_record(service_id: str, status: int, outcome: str, latency_ms: float, key: bytes,
                  request_id: str | None, issued_at: datetime) -> AuditRecord:
-    """The audit record of the current call, from what `call_service` noted on `flask.g`."""
+    """The audit record of the current call, from what `call_service` noted on `flask.g`. Every text
+    field is cleaned (service/sanitise.py) and cut to its column, so one odd request can neither lose
+    its own row nor make the database refuse a batch of other callers' rows."""
     hook_request = g.get("audit_hook_request")
     evaluation = g.get("audit_evaluation")
     cards = evaluation.cards if evaluation is not None else []
     record = AuditRecord(
-        at=issued_at, service=service_id, status=status, outcome=outcome, latency_ms=round(latency_ms, 3),
-        request_id=request_id, issuer=clip(issuer_of(g.get("jwt_claims")), 512),
-        rule_ids=list(evaluation.fired) if evaluation is not None else [],
-        card_uuids=[card.get("uuid") for card in cards if card.get("uuid")],
+        at=issued_at, service=clip(service_id, 128), status=status, outcome=clip(outcome, 64),
+        latency_ms=round(latency_ms, 3), request_id=clip(request_id, 128),
+        issuer=clip(issuer_of(g.get("jwt_claims")), 512),
+        rule_ids=clean_list(evaluation.fired, 128) if evaluation is not None else [],
+        card_uuids=clean_list([card.get("uuid") for card in cards if card.get("uuid")], 128),
     )
     if hook_request is not None:
         record.hook, record.hook_instance = clip(hook_request.hook, 64), clip(hook_request.hook_instance, 256)
         record.patient_hash = patient_hash(key, hook_request.patient_id)
-        record.cards = [_issued(card, service_id, hook_request.hook_instance, issued_at)
+        record.cards = [_issued(card, record.service, record.hook_instance or "", issued_at)
                         for card in cards if card.get("uuid")]
     _note_governance(record, evaluation)
     return record
@@ -125,9 +129,10 @@ def _note_governance(record: AuditRecord, evaluation) -> None:
 
 
 def clip(value: str | None, length: int) -> str | None:
-    """`value` cut to its column's length, without NUL characters (PostgreSQL refuses them), so that one
-    odd request cannot make the database refuse a whole batch of audit rows."""
-    return None if value is None else value.replace("\x00", "")[:length]
+    """`value` cut to its column's length, without NUL characters (PostgreSQL refuses them) or lone
+    surrogates (no database can encode them), so that one odd request cannot make the database refuse
+    a whole batch of audit rows."""
+    return clean_text(value, length)
 
 
 def issuer_of(claims: object) -> str | None:
@@ -139,9 +144,9 @@ def issuer_of(claims: object) -> str | None:
 
 
 def _issued(card: dict, service_id: str, hook_instance: str, issued_at: datetime, silent: bool = False) -> IssuedCard:
-    return IssuedCard(card_uuid=card["uuid"], service=service_id, rule_id=_rule_of(card),
+    return IssuedCard(card_uuid=clip(card["uuid"], 128), service=service_id, rule_id=clip(_rule_of(card), 128),
                       hook_instance=clip(hook_instance, 256),
-                      suggestion_uuids=[s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")],
+                      suggestion_uuids=clean_list([s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")], 128),
                       issued_at=issued_at, silent=silent)
 
 
@@ -168,7 +173,7 @@ class AuditWriter:
         try:
             self.queue.put_nowait(record)
         except queue.Full:
-            self._count_lost(1, "the audit queue is full")
+            self.count_lost(1, "the audit queue is full")
             return False
         self._ensure_thread()
         return True
@@ -221,10 +226,13 @@ class AuditWriter:
             if not exc.transient and len(batch) > 1:  # one record the database refuses: keep the others
                 self._write_one_by_one(batch)
             else:
-                self._count_lost(len(batch), f"the database is unavailable ({exc})")
-        except Exception:  # never let the writer thread die on a bad record
-            log.exception("audit write failed")
-            self._count_lost(len(batch), "the audit write failed")
+                self.count_lost(len(batch), f"the database is unavailable ({exc})")
+        except Exception as exc:  # never let the writer thread die, nor one odd record sink the batch
+            if len(batch) > 1:
+                self._write_one_by_one(batch)
+            else:
+                log.error("audit write failed (%s)", type(exc).__name__)
+                self.count_lost(1, f"the audit write failed ({type(exc).__name__})")
         finally:
             for _ in batch:
                 self.queue.task_done()
@@ -237,9 +245,26 @@ class AuditWriter:
                 self.written += self.store.record_calls([record])
                 AUDIT_WRITTEN.inc()
             except StoreUnavailable as exc:
-                self._count_lost(1, f"the database refused the record ({exc})")
+                self.count_lost(1, f"the database refused the record ({exc})")
+            except Exception as exc:
+                self.count_lost(1, f"the audit write failed ({type(exc).__name__})")
 
-    def _count_lost(self, count: int, why: str) -> None:
+    def abandon(self, why: str) -> int:
+        """Count every record still queued as lost (and log it), without writing it. Returns the count."""
+        dropped = 0
+        while True:
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                break
+            self.queue.task_done()
+            dropped += 1
+        if dropped:
+            self.count_lost(dropped, why)
+        return dropped
+
+    def count_lost(self, count: int, why: str) -> None:
+        """Count `count` records as lost (here and in pnet_cds_audit_writes_lost_total) and log why."""
         from .ops import AUDIT_LOST
 
         with self._lock:
@@ -252,9 +277,20 @@ class AuditWriter:
 _WRITERS: weakref.WeakSet = weakref.WeakSet()
 
 
-@atexit.register
-def _flush_at_exit() -> None:
-    """A worker that is shutting down writes what its writers still hold, for a bounded time."""
+def flush_all_writers(timeout: float = 2.0) -> int:
+    """At shutdown: let every writer of this process write what it holds for `timeout` seconds, then count
+    and log what is left as lost (a batch the writer is storing at that moment gets one more second).
+    Returns the number of records lost. Called by gunicorn's worker_exit hook and at interpreter exit."""
+    lost = 0
     for writer in list(_WRITERS):
-        if writer.queue.unfinished_tasks and not writer.flush(timeout=2.0):
-            log.warning("audit: %d record(s) not written at exit", writer.queue.unfinished_tasks)
+        if not writer.queue.unfinished_tasks or writer.flush(timeout=timeout):
+            continue
+        lost += writer.abandon("not written before the process exited")
+        if not writer.flush(timeout=1.0):  # the batch being stored right now
+            in_flight = writer.queue.unfinished_tasks
+            writer.count_lost(in_flight, "still being written when the process exited")
+            lost += in_flight
+    return lost
+
+
+atexit.register(flush_all_writers)

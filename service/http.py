@@ -24,12 +24,14 @@ from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, Paylo
                      UnknownService, UnsupportedMediaType)
 from .hook_request import parse_hook_request
 from .intake import Intake
-from .limits import check_request_limits, request_limits
+from .limits import LargeRequestGate, cap_cards, check_request_limits, request_limits
 from .notices import fold_intake
 from .patient_data import DataSettings, gather_patient_data
 
 log = logging.getLogger(__name__)
 bp = Blueprint("cds", __name__)
+LARGE_REQUEST_GATE = "pnet_cds_large_request_gate"
+RETRY_AFTER_SECONDS = 5  # a 503 raised as an error (a busy large-request gate): the slot frees in seconds
 
 
 def state():
@@ -60,6 +62,8 @@ def call_service(service_id: str) -> Response:
     site = state().site  # the site configuration's rules for this caller (issue 15)
     evaluation = evaluate_hook(site.rules_for(g.get("jwt_claims")), record, hook_request, state().terminology,
                                state().now(), state().new_uuid, site.version)
+    evaluation.cards, evaluation.omitted_cards = cap_cards(  # before intake's not-checked card, never cut
+        evaluation.cards, int(current_app.config["MAX_CARDS_PER_RESPONSE"]), state().new_uuid)
     fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)  # and logs what intake found
     audit.note_evaluation(service_id, evaluation)
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s silent=%s skipped=%s failed=%s ms=%.1f",
@@ -81,7 +85,10 @@ def read_json_body() -> object:
     if not (mimetype == "application/json" or mimetype.endswith("+json")):
         raise UnsupportedMediaType("send the hook request as JSON with Content-Type: application/json",
                                    [Problem("", f"Content-Type was {mimetype or 'missing'!r}")])
-    raw = request.get_data(cache=False)
+    raw = body_bytes()
+    gate = current_app.extensions.get(LARGE_REQUEST_GATE)
+    if gate is not None and gate.enter(len(raw)):
+        g.large_request_gate = gate  # left when the request is torn down (register_error_handlers)
     try:
         return json.loads(raw)
     except UnicodeDecodeError:
@@ -91,6 +98,23 @@ def read_json_body() -> object:
     except json.JSONDecodeError as exc:
         raise BadHookRequest("the body is not valid JSON",
                              [Problem("", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
+    except ValueError:  # Python refuses int() of more than 4,300 digits (CVE-2020-10735)
+        raise BadHookRequest("the body holds a number too long to read",
+                             [Problem("", "an integer literal has more than 4,300 digits; "
+                                          "no FHIR or CDS Hooks number is that long")]) from None
+
+
+def body_bytes() -> bytes:
+    """The whole body. A body without Content-Length (chunked) longer than MAX_CONTENT_LENGTH is a 413,
+    never a truncated body (Werkzeug's own limit stops reading at the limit without saying so)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is None or request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data(cache=False)  # a declared length over the limit is refused before reading
+    raw = request.environ["wsgi.input"].read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes",
+                              [Problem("", "a chunked body counts towards the same limit as one with Content-Length")])
+    return raw
 
 
 def data_settings() -> DataSettings:
@@ -115,12 +139,23 @@ def error_response(error: CdsError) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     """One place that maps every exception to a JSON answer."""
+    app.extensions[LARGE_REQUEST_GATE] = LargeRequestGate(int(app.config["LARGE_REQUEST_BYTES"]),
+                                                          float(app.config["LARGE_REQUEST_WAIT_SECONDS"]))
+
+    @app.teardown_request
+    def _leave_large_request_gate(_error=None) -> None:
+        gate = g.pop("large_request_gate", None)
+        if gate is not None:
+            gate.leave()
 
     @app.errorhandler(CdsError)
     def _cds_error(error: CdsError) -> Response:
         if error.status >= 500:
             log.error("%s: %s", error.kind, error.message)
-        return error_response(error)
+        response = error_response(error)
+        if error.status == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error) -> Response:

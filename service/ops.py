@@ -40,6 +40,9 @@ DEFAULTS = {
     "DATABASE_URL": None,              # else $DATABASE_URL, else a SQLite file in the instance folder
     "DATABASE_AUTO_MIGRATE": None,     # None: SQLite only; true: PostgreSQL too; false: never
     "DATABASE_CONNECT_TIMEOUT": 3.0,
+    "REPLAY_CACHE_TIMEOUT_SECONDS": 0.05,   # a hook call waits this long to write its jti, then uses memory
+    "FEEDBACK_DATABASE_TIMEOUT_SECONDS": 2.0,  # feedback waits this long for a locked database, then 503
+    "READYZ_WRITE_TIMEOUT_SECONDS": 0.5,    # /readyz: a write lock not had within this is "not writable"
     "AUDIT_ENABLED": True,
     "AUDIT_QUEUE_SIZE": 10000,
     "AUDIT_HMAC_KEY": None,
@@ -88,7 +91,9 @@ def open_store(app: Flask) -> Store:
     answer and /readyz says what is wrong. Raises ValueError for a malformed URL."""
     url = database_url(app)
     try:
-        store = Store(url, connect_timeout=float(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        store = Store(url, connect_timeout=float(app.config["DATABASE_CONNECT_TIMEOUT"]),
+                      replay_timeout=float(app.config["REPLAY_CACHE_TIMEOUT_SECONDS"]),
+                      feedback_timeout=float(app.config["FEEDBACK_DATABASE_TIMEOUT_SECONDS"]))
     except Exception as exc:
         raise ValueError(f"DATABASE_URL is not a usable database URL ({safe_url(url)}): {exc}") from None
     auto = app.config["DATABASE_AUTO_MIGRATE"]
@@ -131,6 +136,11 @@ def readyz() -> Response:
         ready = ready and current
     except StoreUnavailable as exc:
         checks["database"], ready = f"unreachable: {exc}", False
+    if ready and checks["database"].startswith("ok"):
+        try:  # reachable but locked or read-only: feedback would be 503, audit rows and jti writes lost
+            store.check_writable(float(current_app.config["READYZ_WRITE_TIMEOUT_SECONDS"]))
+        except StoreUnavailable as exc:
+            checks["database"], ready = f"not writable: {exc}", False
     response = jsonify({"status": "ready" if ready else "not-ready", "checks": checks})
     response.status_code = 200 if ready else 503
     return response
@@ -180,8 +190,8 @@ def _audit_hook_call(service: str, response: Response, latency_ms: float, reques
                                     current_app.extensions["pnet_cds_audit_key"], request_id,
                                     datetime.now(timezone.utc))
         current_writer().submit(record)
-    except Exception:  # the audit must never fail a hook response
-        log.exception("could not queue the audit record")
+    except Exception as exc:  # the audit must never fail a hook response; the lost row is still counted
+        current_writer().count_lost(1, f"the audit record could not be built ({type(exc).__name__})")
 
 
 def _outcome(response: Response) -> str:
