@@ -11,6 +11,7 @@ instructions, a frequency or period range — gives None, so a dose rule stays s
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from . import units
@@ -213,3 +214,20 @@ def describe_schedule(schedule: Schedule) -> str:
         weeks = round(interval / 7)
         return "every week" if weeks == 1 else f"every {weeks} weeks"
     return f"every {interval:.3g} days"
+
+
+# RxNorm's normalised clinical-drug names: "[<volume> ML ]<ingredient> <strength> <unit>[/ML] <dose form>".
+_RXNORM_STRENGTH = re.compile(
+    r"^(?:(?P<volume>\d+(?:\.\d+)?) ML )?\D.*? (?P<amount>\d+(?:\.\d+)?) (?P<unit>MG|MCG)(?P<per_ml>/ML)? ", re.IGNORECASE)
+
+
+def unit_strength(rxnorm_name: str | None, unit: str) -> float | None:
+    """The amount (in `unit`) one unit of an RxNorm clinical or branded drug delivers, from its normalised name:
+    "sunitinib 37.5 MG Oral Capsule" → 37.5 mg, "0.5 ML lanreotide 240 MG/ML Prefilled Syringe" → 120 mg,
+    "octreotide 20 MG Injection" → 20 mg. None when the name gives no fixed amount per unit (an ingredient, a
+    brand name, a concentration without a volume such as a multi-dose vial)."""
+    match = _RXNORM_STRENGTH.match(rxnorm_name or "")
+    if not match or (match["per_ml"] and not match["volume"]):
+        return None
+    amount = float(match["amount"]) * (float(match["volume"]) if match["per_ml"] else 1.0)
+    return units.convert(amount, "ug" if match["unit"].upper() == "MCG" else "mg", unit)

@@ -263,7 +263,7 @@ def test_edited_dose_reaches_the_service_and_the_dose_check(browser, live):
         dose.send_keys("5", Keys.TAB)  # change event: the catalog rebuilds the draft with the new dose and text
         wait_for(driver, lambda d: "5 mg orally once daily" in d.find_element(By.ID, "drafts").text)
         card = fire_and_get_card(driver, "standard-dose-check")
-        assert "indicator-warning" in card.get_attribute("class")
+        assert "indicator-info" in card.get_attribute("class")
         assert "Everolimus below the standard dose: 5 mg per day" in card.text
 
 

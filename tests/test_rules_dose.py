@@ -23,10 +23,13 @@ def test_octreotide_in_mg_above_750_micrograms_is_dose_escalation_info(harness):
     assert card.get("suggestions", []) == []  # a range has no single standard dose to offer
 
 
-def test_octreotide_below_150_micrograms_is_a_warning(harness):
+def test_octreotide_below_150_micrograms_is_info_without_re_escalation(harness):
+    """v2: below the standard is info; it shows the standard and offers no one-click re-escalation."""
     card = fire(harness, "octreotide-sc-50-micrograms-twice-daily", "order-select")
-    assert card["indicator"] == "warning"
+    assert card["indicator"] == "info"
     assert "below the standard dose: 100 micrograms per day" in card["summary"]
+    assert "150–750 micrograms/day" in detail(card)
+    assert "suggestions" not in card
 
 
 @pytest.mark.parametrize("name", ["octreotide-sc-0-1-mg-three-times-daily", "octreotide-sc-100-mcg-every-8-hours",
@@ -52,28 +55,24 @@ def test_lanreotide_every_14_days_offers_the_4_weekly_standard(harness):
     assert dose_of(replacement) == (120, "mg", {"frequency": 1, "period": 4, "periodUnit": "wk"})
 
 
-def test_everolimus_5_mg_is_a_warning_with_the_standard_order_to_replace_it(harness):
-    fixture = f"{RULE}--everolimus-5-mg-daily-icd10-only"
+def test_everolimus_5_mg_is_info_naming_the_standard_with_no_replacement(harness):
     card = fire(harness, "everolimus-5-mg-daily-icd10-only")
-    assert card["indicator"] == "warning"
+    assert card["indicator"] == "info"
     assert "5 mg once daily" in detail(card) and "10 mg once daily" in detail(card)
-    (suggestion,) = card["suggestions"]
-    assert suggestion["isRecommended"] is True
-    assert [a["resourceId"] for a in actions(card, "delete")] == draft_refs(harness, fixture)
-    (replacement,) = created(card)
-    assert "id" not in replacement and "meta" not in replacement and replacement["status"] == "draft"
-    assert codes_of(replacement) == {(RXNORM, "845507")}
-    assert dose_of(replacement) == (10, "mg", {"frequency": 1, "period": 1, "periodUnit": "d"})
+    assert "suggestions" not in card
 
 
-def test_the_replacement_order_passes_the_check(harness):
-    fixture = f"{RULE}--everolimus-5-mg-daily-icd10-only"
-    replacement = dict(created(fire(harness, "everolimus-5-mg-daily-icd10-only"))[0], id="draft-replacement")
-    (original,) = draft_refs(harness, fixture)
+@pytest.mark.parametrize("name", ["everolimus-5-mg-bid-timing-code", "sunitinib-50-mg-daily-product-code",
+                                  "lanreotide-120-mg-every-2-weeks-60-mg-syringe",
+                                  "octreotide-sc-100-mg-three-times-daily-unit-error",
+                                  "everolimus-10-micrograms-daily-unit-error"])
+def test_the_replacement_order_passes_the_check(harness, name):
+    fixture = f"{RULE}--{name}"
+    (replacement,) = created(fire(harness, name))
+    replacement = dict(replacement, id="draft-replacement")
     cards = harness.cards_of(fixture, "order-select", RULE, extra_drafts=[replacement],
                              selections=["MedicationRequest/draft-replacement"])
     assert cards == []
-    assert original != "MedicationRequest/draft-replacement"
 
 
 def test_everolimus_twice_daily_is_a_schedule_warning(harness):
@@ -82,21 +81,29 @@ def test_everolimus_twice_daily_is_a_schedule_warning(harness):
     assert "non-standard schedule" in card["summary"] and "5 mg 2 times a day" in detail(card)
 
 
-def test_sunitinib_above_standard_is_a_warning_not_escalation(harness):
+def test_sunitinib_above_standard_is_a_warning_whose_replacement_is_a_37_5_mg_capsule(harness):
+    """v2: the 50 mg capsule cannot deliver 37.5 mg, so the replacement takes the 37.5 mg capsule."""
     card = fire(harness, "sunitinib-50-mg-daily-product-code")
     assert card["indicator"] == "warning"
     assert "above the standard dose: 50 mg per day; standard 37.5 mg once daily" in card["summary"]
     (replacement,) = created(card)
-    assert codes_of(replacement) == {(RXNORM, "616292")}
+    assert codes_of(replacement) == {(RXNORM, "1541890")}
     assert dose_of(replacement)[0] == 37.5
     assert "https://doi.org/10.1056/NEJMoa1316158" in [link["url"] for link in card["links"]]
 
 
 def test_a_referenced_medication_is_checked_too(harness):
     card = fire(harness, "sunitinib-25-mg-medication-reference")
+    assert card["indicator"] == "info"
     assert "sunitinib 50 MG Oral Capsule: 25 mg once daily" in detail(card)
+
+
+def test_a_replacement_never_keeps_a_referenced_product_that_cannot_deliver_the_dose(harness):
+    card = fire(harness, "sunitinib-renewal-dose-raised-to-50-mg-medication-reference")
+    assert card["indicator"] == "warning"
     (replacement,) = created(card)
-    assert replacement["medicationReference"] == {"reference": "Medication/dose-sun-25-med-2"}
+    assert "medicationReference" not in replacement and "contained" not in replacement
+    assert codes_of(replacement) == {(RXNORM, "1541890")}
 
 
 def test_summaries_stay_short(harness):

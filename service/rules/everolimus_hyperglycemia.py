@@ -1,5 +1,5 @@
-"""Rule 3 `everolimus-hyperglycemia`: everolimus drafted for a patient with diabetes or a high recent
-HbA1c / fasting glucose (units converted: HbA1c % or mmol/mol, glucose mg/dL or mmol/L).
+"""Rule 3 `everolimus-hyperglycemia`: everolimus newly started (v2: not a renewal) for a patient with diabetes
+or a high recent HbA1c / fasting glucose (units converted: HbA1c % or mmol/mol, glucose mg/dL or mmol/L).
 
 Not for a patient with an active insulinoma: there the rise in glucose is what everolimus is for.
 """
@@ -12,10 +12,11 @@ from ..units import glucose_mg_per_dl, hba1c_percent
 from .common import (RuleContext, condition_label, conditions_in, describe_result, draft_service_requests,
                      drug_name, has_pnet, latest_observation, quantity, service_requests,
                      triggering_medication_drafts)
+from ._renewal import new_starts
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    drafts = triggering_medication_drafts(ctx, "everolimus")
+    drafts = new_starts(ctx, triggering_medication_drafts(ctx, "everolimus"))
     if not drafts or not has_pnet(ctx) or conditions_in(ctx, "insulinoma"):
         return []
     evidence = _hyperglycemia_evidence(ctx)

@@ -1,5 +1,9 @@
 """Rule 4 `gastrinoma-ppi-first`: a somatostatin analog drafted for gastrinoma / Zollinger-Ellison syndrome
-while no proton pump inhibitor is active (ordered, taken recently, or among this session's drafts)."""
+while no proton pump inhibitor is active (ordered, taken recently, or among this session's drafts).
+
+Speaks on new starts of the SSA only (RULES.md v2 "Renewal"; issue 14: only rule 8 and safety rules speak on
+renewals): a monthly SSA renewal is not the moment the SSA was chosen over a PPI.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from ..cards import Finding
 from ..record import reference_key
 from .common import (RuleContext, active_medications, condition_label, conditions_in, draft_medications,
                      drug_name, has_pnet, triggering_medication_drafts)
+from ._renewal import new_starts
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    drafts = triggering_medication_drafts(ctx, "somatostatin-analogs")
+    drafts = new_starts(ctx, triggering_medication_drafts(ctx, "somatostatin-analogs"))
     if not drafts or not has_pnet(ctx):
         return []
     gastrinoma = conditions_in(ctx, "gastrinoma")

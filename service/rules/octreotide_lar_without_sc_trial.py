@@ -4,6 +4,7 @@ record of short-acting octreotide.
 A record is any order that was or is in force (active, on-hold, completed, stopped), an administration or
 a statement, or a draft of this session. An octreotide record whose formulation cannot be told (ingredient
 code, no microgram dose, no "LAR/depot" text) may have been short-acting: it silences the card.
+Speaks on new starts of the LAR only (RULES.md v2 "Renewal"): renewing a LAR already given is past the switch.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from ..cards import Finding
 from ..record import reference_key
 from .common import (RuleContext, condition_label, conditions_in, draft_medications, drug_name, has_pnet,
                      is_drug, ssa_formulation, triggering_medication_drafts)
+from ._renewal import new_starts
 
 ORDER_RECORD_STATUS = {"active", "on-hold", "completed", "stopped"}
 STATEMENT_STATUS = {"active", "completed", "intended", "on-hold", "stopped"}
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    drafts = [d for d in triggering_medication_drafts(ctx, "octreotide")
-              if ssa_formulation(ctx, d) == "long-acting"]
+    drafts = new_starts(ctx, [d for d in triggering_medication_drafts(ctx, "octreotide")
+                              if ssa_formulation(ctx, d) == "long-acting"])
     if not drafts or not has_pnet(ctx):
         return []
     vipoma = conditions_in(ctx, "vipoma")

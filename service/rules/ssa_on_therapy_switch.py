@@ -1,4 +1,5 @@
-"""Rule 21 `ssa-on-therapy-switch`: a new systemic therapy drafted while a long-acting SSA order is active.
+"""Rule 21 `ssa-on-therapy-switch`: a new systemic therapy drafted while a long-acting SSA order is active
+(v2: a new start only; renewing an agent already given is no switch).
 
 Functional tumor (insulinoma, gastrinoma, VIPoma, glucagonoma, somatostatinoma, by SNOMED CT or ICD-10-CM
 neoplasm + E16.x pair) → continue the SSA. Otherwise (nonfunctional, or no hormone syndrome on record) →
@@ -14,13 +15,14 @@ from ..cards import Finding
 from ..fhirtime import format_date
 from .common import (RuleContext, active_medications, condition_label, drug_name, has_pnet, ssa_formulation,
                      triggering_medication_drafts)
+from ._renewal import new_starts
 from ._therapy import functional_conditions
 
 SWITCH_AGENTS = ("everolimus", "sunitinib", "capecitabine", "temozolomide", "streptozocin")
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    drafts = [d for vs in SWITCH_AGENTS for d in triggering_medication_drafts(ctx, vs)]
+    drafts = new_starts(ctx, [d for vs in SWITCH_AGENTS for d in triggering_medication_drafts(ctx, vs)])
     if not drafts or not has_pnet(ctx):
         return []
     orders = [e for e in active_medications(ctx, "somatostatin-analogs")

@@ -1,4 +1,5 @@
-"""Rule 23 `sunitinib-baseline-monitoring`: sunitinib drafted with no recent blood pressure or TSH."""
+"""Rule 23 `sunitinib-baseline-monitoring`: sunitinib newly started (v2: not a renewal) with no recent blood
+pressure or TSH."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from ..cards import Finding
 from ..fhirtime import effective_time, format_date
 from .common import (RuleContext, draft_service_requests, drug_name, has_pnet, latest_observation, observations,
                      triggering_medication_drafts)
+from ._renewal import new_starts
 from ._therapy import latest_systolic_bp
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    drafts = triggering_medication_drafts(ctx, "sunitinib")
+    drafts = new_starts(ctx, triggering_medication_drafts(ctx, "sunitinib"))
     if not drafts or not has_pnet(ctx):
         return []
     bp_missing = latest_systolic_bp(ctx, ctx.days("bp_window_days")) is None

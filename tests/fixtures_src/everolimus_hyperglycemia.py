@@ -3,6 +3,7 @@
 from .builder import Patient, qty
 from .codes import DIABETES_T2, EVEROLIMUS_10, ICD_C25_4, MALIGNANT_INSULINOMA, PNET_WD
 from .codes_rules_a import EVEROLIMUS, EVEROLIMUS_10_SBD, FASTING_GLUCOSE, GLUCOSE, HBA1C, ICD_E11_9
+from .codes_v2_ssa import DIABETES_PARENT, renews
 
 RULE = "everolimus-hyperglycemia"
 DOSE = dict(dose=qty(10, "mg"), timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}})
@@ -114,7 +115,60 @@ def resolved_diabetes():
     return p
 
 
+def diabetes_parent_concept_snomed_only():
+    """v2: the problem list carries only the SNOMED CT parent "Diabetes mellitus" (73211009); a new start."""
+    p = _pnet("evr-dm-parent", "Carla")
+    p.condition(DIABETES_PARENT, onset_days=2500)
+    p.draft_med(EVEROLIMUS_10_SBD, **DOSE)
+    return p
+
+
+def renewal_of_active_everolimus_medication_reference():
+    """v2 renewal: the active everolimus order names its drug through a Medication (ingredient code); the
+    draft (product code) points to it in priorPrescription. A monthly renewal: no new-start warning."""
+    p = _pnet("evr-renewal", "Dieter", gender="male")
+    p.condition(DIABETES_T2, onset_days=2000)
+    p.observation(HBA1C, 7.8, "%", days_ago=25)
+    active = p.med_request(medication=p.medication(EVEROLIMUS), status="active", authored_days=29, **DOSE)
+    renews(p.draft_med(EVEROLIMUS_10, **DOSE), active)
+    return p
+
+
+def renewal_after_completed_order_icd10_only():
+    """v2 renewal without an active order: the predecessor (completed, supply ended 5 days ago) is named in
+    basedOn; ICD-10-CM-only diabetes and pNET."""
+    p = Patient("evr-renewal-completed", "Elke", "Everolimus-Icd")
+    p.condition(ICD_C25_4, onset_days=500)
+    p.condition(ICD_E11_9, onset_days=1500)
+    previous = p.med_request(EVEROLIMUS_10_SBD, status="completed", authored_days=35, validity_end_days=5, **DOSE)
+    renews(p.draft_med(EVEROLIMUS, **DOSE), previous, element="basedOn")
+    return p
+
+
+def restart_after_on_hold_order():
+    """v2: resuming an on-hold everolimus order is a new start (diabetes: the card speaks)."""
+    p = _pnet("evr-on-hold", "Falk", gender="male")
+    p.condition(DIABETES_T2, onset_days=2000)
+    held = p.med_request(EVEROLIMUS_10, status="on-hold", authored_days=120, **DOSE)
+    renews(p.draft_med(EVEROLIMUS_10, **DOSE), held)
+    return p
+
+
+def restart_after_a_long_break():
+    """v2: the named predecessor ended 8 months ago, beyond the renewal window: a new start."""
+    p = _pnet("evr-long-break", "Greta")
+    p.condition(DIABETES_T2, onset_days=2000)
+    previous = p.med_request(EVEROLIMUS_10, status="stopped", authored_days=400, validity_end_days=240, **DOSE)
+    renews(p.draft_med(EVEROLIMUS_10, **DOSE), previous)
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--diabetes-parent-concept-snomed-only": diabetes_parent_concept_snomed_only,
+    f"{RULE}--renewal-of-active-everolimus-medication-reference": renewal_of_active_everolimus_medication_reference,
+    f"{RULE}--renewal-after-completed-order-icd10-only": renewal_after_completed_order_icd10_only,
+    f"{RULE}--restart-after-on-hold-order": restart_after_on_hold_order,
+    f"{RULE}--restart-after-a-long-break": restart_after_a_long_break,
     f"{RULE}--type-2-diabetes-no-recent-hba1c": type_2_diabetes_no_recent_hba1c,
     f"{RULE}--hba1c-7-2-percent": hba1c_7_2_percent,
     f"{RULE}--fasting-glucose-mmol-per-l-product-code": fasting_glucose_mmol_per_l_product_code,

@@ -4,6 +4,9 @@ from .builder import Patient, qty
 from .codes import GASTRINOMA_PANCREAS, ICD_C25_4, LANREOTIDE_120_SBD, MALIGNANT_INSULINOMA, OCTREOTIDE_SC
 from .codes_rules_a import ICD_E16_4, OMEPRAZOLE, OMEPRAZOLE_20, PANTOPRAZOLE_40, ZOLLINGER_ELLISON
 
+from .codes import LANREOTIDE
+from .codes_v2_ssa import renews
+
 RULE = "gastrinoma-ppi-first"
 SC = dict(dose=qty(100, "ug"), timing={"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}})
 DEPOT = dict(dose=qty(120, "mg"), timing={"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk"}})
@@ -90,7 +93,17 @@ def gastrin_code_without_neoplasm():
     return p
 
 
+def lanreotide_monthly_renewal_no_ppi():
+    """v2 renewal: lanreotide active (ingredient code) since last month, renewed at the product code; no PPI."""
+    p = Patient("gas-renewal", "Egon", "Gastrinoma", gender="male")
+    p.condition(GASTRINOMA_PANCREAS, onset_days=300)
+    active = p.med_request(LANREOTIDE, status="active", authored_days=28, **DEPOT)
+    renews(p.draft_med(LANREOTIDE_120_SBD, **DEPOT), active)
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--lanreotide-monthly-renewal-no-ppi": lanreotide_monthly_renewal_no_ppi,
     f"{RULE}--octreotide-gastrinoma-no-ppi": octreotide_gastrinoma_no_ppi,
     f"{RULE}--lanreotide-product-code-icd10-pair": lanreotide_product_code_icd10_pair,
     f"{RULE}--zes-ppi-stopped": zes_ppi_stopped,

@@ -4,6 +4,8 @@ from .builder import Patient, qty
 from .codes import ICD_C25_4, LANREOTIDE_120_SBD, OCTREOTIDE, OCTREOTIDE_LAR_20, OCTREOTIDE_SC, PNET_NONFUNCTIONAL, VIPOMA
 from .codes_rules_a import ICD_E16_8, OCTREOTIDE_LAR_30, OCTREOTIDE_SC_SBD, VERNER_MORRISON
 
+from .codes_v2_ssa import renews
+
 RULE = "octreotide-lar-without-sc-trial"
 LAR = dict(dose=qty(20, "mg"), timing={"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk"}})
 SC = dict(dose=qty(100, "ug"), timing={"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}})
@@ -86,7 +88,17 @@ def icd10_only_pnet_e16_8():
     return p
 
 
+def lar_monthly_renewal_completed_predecessor():
+    """v2 renewal: last month's LAR order (completed, supply ended 3 days ago) is this draft's priorPrescription;
+    no short-acting octreotide on record, but the LAR was started long ago."""
+    p = _vipoma("lar-renewal", "Xena")
+    previous = p.med_request(OCTREOTIDE_LAR_20, status="completed", authored_days=31, validity_end_days=3, **LAR)
+    renews(p.draft_med(OCTREOTIDE_LAR_20, **LAR), previous)
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--lar-monthly-renewal-completed-predecessor": lar_monthly_renewal_completed_predecessor,
     f"{RULE}--lar-first-vipoma": lar_first_vipoma,
     f"{RULE}--lar-text-ingredient-code-lanreotide-history": lar_text_ingredient_code_lanreotide_history,
     f"{RULE}--lar-medication-reference": lar_medication_reference,

@@ -4,7 +4,10 @@ from .builder import Patient, qty
 from .codes import (CBC_DIFF, ICD_C25_4, ICD_D13_7, ICD_E16_1, LANREOTIDE_120_SBD, MALIGNANT_INSULINOMA, OCTREOTIDE,
                     OCTREOTIDE_SC, PNET_WD)
 
+from .builder import SCT, coding
+
 RULE = "ssa-in-insulinoma"
+BENIGN_INSULINOMA = coding(SCT, "788492001", "Hyperinsulinemia due to benign insulinoma")
 SC_DOSE = dict(dose=qty(100, "ug"), timing={"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}})
 
 
@@ -74,7 +77,26 @@ def ssa_not_selected():
     return p
 
 
+def benign_insulinoma_snomed_no_everolimus():
+    """v2: a benign insulinoma (SNOMED CT 788492001): diazoxide is offered, everolimus is not."""
+    p = Patient("ins-benign", "Ida", "Insulinoma-Benign")
+    p.condition(BENIGN_INSULINOMA, onset_days=60)
+    p.draft_med(OCTREOTIDE_SC, **SC_DOSE)
+    return p
+
+
+def malignant_icd10_pair_everolimus_offered():
+    """v2: ICD-10-CM only, C25.4 + E16.1 = malignant insulinoma: everolimus offered beside diazoxide."""
+    p = Patient("ins-malignant-icd", "Jakob", "Insulinoma-Malignant", gender="male")
+    p.condition(ICD_C25_4, onset_days=400)
+    p.condition(ICD_E16_1, onset_days=400)
+    p.draft_med(OCTREOTIDE, dose=qty(100, "ug"), timing={"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}})
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--benign-insulinoma-snomed-no-everolimus": benign_insulinoma_snomed_no_everolimus,
+    f"{RULE}--malignant-icd10-pair-everolimus-offered": malignant_icd10_pair_everolimus_offered,
     f"{RULE}--octreotide-sc-malignant-insulinoma": octreotide_sc_malignant_insulinoma,
     f"{RULE}--lanreotide-product-code-icd10-pair": lanreotide_product_code_icd10_pair,
     f"{RULE}--octreotide-medication-reference": octreotide_medication_reference,

@@ -5,6 +5,8 @@ from .codes import (EVEROLIMUS_10, ICD_C25_4, LANREOTIDE, LANREOTIDE_120_SBD, OC
                     PNET_NONFUNCTIONAL, PNET_WD, VIPOMA)
 from .therapy_codes import CAP_DOSE, CKD, EVEROLIMUS, ICD_E16_4, ICD_E16_8, STREPTOZOCIN, SUNITINIB, XELODA_500
 
+from .codes_v2_ssa import renews
+
 RULE = "ssa-on-therapy-switch"
 DAILY = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
 EVERY_4_WEEKS = {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk"}}
@@ -90,7 +92,30 @@ def no_therapy_draft():
     return p
 
 
+def everolimus_renewal_with_lanreotide():
+    """v2: this month's everolimus renewal (priorPrescription to the active order) beside active lanreotide is
+    no switch of therapy."""
+    p = Patient("switch-renewal", "Nele", "Switch")
+    p.condition(PNET_NONFUNCTIONAL, onset_days=900)
+    p.med_request(LANREOTIDE_120_SBD, status="active", authored_days=400, dose=qty(120, "mg"), timing=EVERY_4_WEEKS)
+    active = p.med_request(EVEROLIMUS, status="active", authored_days=28, dose=qty(10, "mg"), timing=DAILY)
+    renews(p.draft_med(EVEROLIMUS_10, dose=qty(10, "mg"), timing=DAILY), active)
+    return p
+
+
+def sunitinib_new_start_while_everolimus_active():
+    """v2: a renewal is per ingredient - sunitinib drafted while everolimus is active is a new start (a switch)."""
+    p = Patient("switch-evr-to-sun", "Olaf", "Switch", gender="male")
+    p.condition(PNET_NONFUNCTIONAL, onset_days=900)
+    p.med_request(LANREOTIDE, status="active", authored_days=400, dose=qty(120, "mg"), timing=EVERY_4_WEEKS)
+    p.med_request(EVEROLIMUS_10, status="active", authored_days=200, dose=qty(10, "mg"), timing=DAILY)
+    p.draft_med(SUNITINIB, dose=qty(37.5, "mg"), timing=DAILY)
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--everolimus-renewal-with-lanreotide": everolimus_renewal_with_lanreotide,
+    f"{RULE}--sunitinib-new-start-while-everolimus-active": sunitinib_new_start_while_everolimus_active,
     f"{RULE}--everolimus-lanreotide-nonfunctional": everolimus_lanreotide_nonfunctional,
     f"{RULE}--capecitabine-lar-product-code-vipoma": capecitabine_lar_product_code_vipoma,
     f"{RULE}--sunitinib-lanreotide-icd10-gastrinoma-pair": sunitinib_lanreotide_icd10_gastrinoma_pair,

@@ -4,6 +4,8 @@ are not structured (text, tablets) which must stay silent."""
 
 from .builder import Patient, UCUM, qty
 from .codes import EVEROLIMUS_10, ICD_C25_4, LANREOTIDE_120_SBD, OCTREOTIDE, OCTREOTIDE_LAR_20, OCTREOTIDE_SC, PNET_WD
+from .codes import LANREOTIDE
+from .codes_v2_ssa import SUNITINIB_37_5, renews
 from .codes_rules_a import (LANREOTIDE_60_SCD, OCTREOTIDE_LAR_10, OCTREOTIDE_LAR_30, SUNITINIB, SUNITINIB_50,
                             SUNITINIB_50_SBD)
 
@@ -158,7 +160,87 @@ def cancelled_wrong_dose_draft():
     return p
 
 
+def octreotide_sc_100_mg_three_times_daily_unit_error():
+    """v2: 100 mg (meant: micrograms) 3 times a day = 300,000 micrograms/day, 400 times the upper limit: a
+    probable unit error, with 100 micrograms 3 times a day offered (the 0.1 mg/mL ampoule delivers it)."""
+    p = _pnet("dose-oct-unit", "Bruno", gender="male")
+    p.draft_med(OCTREOTIDE_SC, dose=qty(100, "mg"), timing=every(1, "d", frequency=3))
+    return p
+
+
+def everolimus_10_micrograms_daily_unit_error():
+    """v2: 10 micrograms ("mcg" spelled as EHRs do) once daily = 1/1000 of the standard: unit error, 10 mg offered."""
+    p = _pnet("dose-evr-unit", "Carmen")
+    p.draft_med(EVEROLIMUS_10, dose={"value": 10, "unit": "mcg"}, timing=every(1, "d"))
+    return p
+
+
+def lanreotide_1200_mg_renewal_decimal_slip():
+    """v2: this month's lanreotide renewal (ingredient-level active order) at 1200 mg - a decimal slip. The
+    gross-error check runs on renewals too; 1.2 mg is not in range, so no corrected dose is offered."""
+    p = _pnet("dose-lan-slip", "Dirk", gender="male")
+    active = p.med_request(LANREOTIDE, status="active", authored_days=28, dose=qty(120, "mg"), timing=every(4, "wk"))
+    renews(p.draft_med(LANREOTIDE_120_SBD, dose=qty(1200, "mg"), timing=every(4, "wk")), active)
+    return p
+
+
+def lanreotide_120_mg_every_30_days():
+    """v2: "every 30 days" is the monthly (4-weekly) depot."""
+    p = _pnet("dose-lan-30d", "Edith")
+    p.draft_med(LANREOTIDE_120_SBD, dose=qty(120, "mg"), timing=every(30, "d"))
+    return p
+
+
+def octreotide_lar_20_mg_every_31_days_scd():
+    """v2: every 31 days is still monthly."""
+    p = _pnet("dose-lar-31d", "Fabian", gender="male")
+    p.draft_med(OCTREOTIDE_LAR_20, dose=qty(20, "mg"), timing=every(31, "d"))
+    return p
+
+
+def lanreotide_120_mg_every_35_days():
+    """v2 near miss of the monthly window: every 35 days = 96 mg per 4 weeks, below the standard (info)."""
+    p = _pnet("dose-lan-35d", "Gesa")
+    p.draft_med(LANREOTIDE_120_SBD, dose=qty(120, "mg"), timing=every(35, "d"))
+    return p
+
+
+def lanreotide_120_mg_every_2_weeks_60_mg_syringe():
+    """v2: escalation ordered on the 60 mg syringe product; the replacement at 120 mg every 4 weeks must not
+    keep a syringe that cannot deliver 120 mg."""
+    p = _pnet("dose-lan-60-syringe", "Hugo", gender="male")
+    p.draft_med(LANREOTIDE_60_SCD, dose=qty(120, "mg"), timing=every(2, "wk"))
+    return p
+
+
+def everolimus_5_mg_renewal_same_dose():
+    """v2: a reduced dose renewed unchanged (priorPrescription to the active 5 mg order): no card."""
+    p = _pnet("dose-evr-renewal", "Irma")
+    active = p.med_request(EVEROLIMUS_10, status="active", authored_days=30, dose=qty(5, "mg"), timing=every(1, "d"))
+    renews(p.draft_med(EVEROLIMUS_10, dose=qty(5, "mg"), timing=every(1, "d")), active)
+    return p
+
+
+def sunitinib_renewal_dose_raised_to_50_mg_medication_reference():
+    """v2: a renewal with a dose change is checked like a new start: 37.5 → 50 mg on the Sutent 50 mg capsule
+    (through a Medication). The replacement drops the 50 mg capsule for the 37.5 mg one."""
+    p = _pnet("dose-sun-raise", "Jonas", gender="male")
+    active = p.med_request(SUNITINIB_37_5, status="active", authored_days=27, dose=qty(37.5, "mg"), timing=every(1, "d"))
+    medication = p.medication(SUNITINIB_50_SBD)
+    renews(p.draft_med(medication=medication, dose=qty(50, "mg"), timing=every(1, "d")), active)
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--octreotide-sc-100-mg-three-times-daily-unit-error": octreotide_sc_100_mg_three_times_daily_unit_error,
+    f"{RULE}--everolimus-10-micrograms-daily-unit-error": everolimus_10_micrograms_daily_unit_error,
+    f"{RULE}--lanreotide-1200-mg-renewal-decimal-slip": lanreotide_1200_mg_renewal_decimal_slip,
+    f"{RULE}--lanreotide-120-mg-every-30-days": lanreotide_120_mg_every_30_days,
+    f"{RULE}--octreotide-lar-20-mg-every-31-days-scd": octreotide_lar_20_mg_every_31_days_scd,
+    f"{RULE}--lanreotide-120-mg-every-35-days": lanreotide_120_mg_every_35_days,
+    f"{RULE}--lanreotide-120-mg-every-2-weeks-60-mg-syringe": lanreotide_120_mg_every_2_weeks_60_mg_syringe,
+    f"{RULE}--everolimus-5-mg-renewal-same-dose": everolimus_5_mg_renewal_same_dose,
+    f"{RULE}--sunitinib-renewal-dose-raised-to-50-mg-medication-reference": sunitinib_renewal_dose_raised_to_50_mg_medication_reference,
     f"{RULE}--octreotide-sc-50-micrograms-twice-daily": octreotide_sc_50_micrograms_twice_daily,
     f"{RULE}--octreotide-sc-0-5-mg-three-times-daily": octreotide_sc_0_5_mg_three_times_daily,
     f"{RULE}--octreotide-lar-30-mg-every-3-weeks": octreotide_lar_30_mg_every_3_weeks,

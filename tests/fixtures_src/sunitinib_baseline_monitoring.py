@@ -2,6 +2,7 @@
 
 from .builder import Patient, qty
 from .codes import ICD_D13_7, PNET_WD
+from .codes_v2_ssa import SUNITINIB_37_5, SUNITINIB_37_5_SBD, renews
 from .therapy_codes import SUNITINIB, SUTENT_50, TSH, text_condition, vital_signs
 
 RULE = "sunitinib-baseline-monitoring"
@@ -76,7 +77,27 @@ def cancelled_sunitinib_draft():
     return p
 
 
+def renewal_month_only_authored_date():
+    """v2 renewal: sunitinib active since "2026-05" (month only, as some EHRs send it); this month's renewal
+    at the 37.5 mg capsule product code. No recent BP or TSH, but it is no baseline."""
+    p = _pnet("suni-renewal", "Edda")
+    active = p.med_request(SUNITINIB_37_5, status="active", **PNET_DOSE)
+    active["authoredOn"] = "2026-05"
+    renews(p.draft_med(SUNITINIB_37_5_SBD, **PNET_DOSE), active)
+    return p
+
+
+def restart_after_on_hold_order():
+    """v2: resuming an on-hold sunitinib order is a new start (no BP, no TSH: the card speaks)."""
+    p = _pnet("suni-on-hold", "Fritz")
+    held = p.med_request(SUTENT_50, status="on-hold", authored_days=90, **PNET_DOSE)
+    renews(p.draft_med(SUNITINIB_37_5, **PNET_DOSE), held)
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--renewal-month-only-authored-date": renewal_month_only_authored_date,
+    f"{RULE}--restart-after-on-hold-order": restart_after_on_hold_order,
     f"{RULE}--no-bp-no-tsh": no_bp_no_tsh,
     f"{RULE}--bp-panel-without-systolic-component": bp_panel_without_systolic_component,
     f"{RULE}--tsh-4-months-ago-sutent-icd10-only": tsh_4_months_ago_sutent_icd10_only,

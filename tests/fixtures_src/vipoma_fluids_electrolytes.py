@@ -1,7 +1,8 @@
 """Fixtures for rule 5 `vipoma-fluids-electrolytes`."""
 
 from .builder import Patient
-from .codes import BMP, HYPOKALEMIA, MAGNESIUM, OCTREOTIDE_SC, POTASSIUM, VIPOMA
+from .codes import BMP, EVEROLIMUS_10, HYPOKALEMIA, MAGNESIUM, OCTREOTIDE_SC, POTASSIUM, VIPOMA
+from .codes_v2_ssa import MAGNESIUM_SULFATE_IV, POTASSIUM_CHLORIDE, POTASSIUM_CHLORIDE_20_MEQ
 
 RULE = "vipoma-fluids-electrolytes"
 
@@ -63,7 +64,61 @@ def bmp_drafted():
     return p
 
 
+def low_potassium_kcl_ordered_after():
+    """v2: potassium 3.0 (L) two days ago, potassium chloride 20 mEq tablets ordered yesterday: being repleted."""
+    p = _vipoma("vip-k-repleted", "Paul")
+    p.observation(POTASSIUM, 3.0, "mmol/L", days_ago=2, low=3.5, high=5.1, flag="L")
+    p.med_request(POTASSIUM_CHLORIDE_20_MEQ, status="active", authored_days=1)
+    return p
+
+
+def low_magnesium_iv_given_after():
+    """v2: magnesium low by range only (no flag), magnesium sulfate IV given the next day."""
+    p = _vipoma("vip-mg-given", "Quirin")
+    p.observation(POTASSIUM, 4.1, "mmol/L", days_ago=3, low=3.5, high=5.1)
+    p.observation(MAGNESIUM, 1.3, "mg/dL", days_ago=3, low=1.7, high=2.2)
+    p.med_admin(MAGNESIUM_SULFATE_IV, days_ago=2)
+    return p
+
+
+def critical_potassium_kcl_drafted():
+    """v2: potassium 2.4 flagged LL: a repletion drafted now does not silence a critical value."""
+    p = _vipoma("vip-k-critical", "Rita")
+    p.observation(POTASSIUM, 2.4, "mmol/L", days_ago=1, low=3.5, high=5.1, flag="LL")
+    p.draft_med(POTASSIUM_CHLORIDE)
+    return p
+
+
+def low_potassium_despite_earlier_kcl():
+    """v2: on potassium chloride for three weeks and still low: "low despite repletion"."""
+    p = _vipoma("vip-k-despite", "Stefan")
+    p.med_request(POTASSIUM_CHLORIDE_20_MEQ, status="active", authored_days=21)
+    p.observation(POTASSIUM, 3.1, "mmol/L", days_ago=1, low=3.5, high=5.1, flag="L")
+    return p
+
+
+def low_potassium_octreotide_selected():
+    p = _vipoma("vip-k-oct-selected", "Tilda")
+    p.observation(POTASSIUM, 3.0, "mmol/L", days_ago=1, low=3.5, high=5.1, flag="L")
+    p.draft_med(OCTREOTIDE_SC, selected=True)
+    return p
+
+
+def low_potassium_unrelated_order_selected():
+    """At order-select an unrelated order (everolimus) is selected: no electrolyte card there."""
+    p = _vipoma("vip-k-unrelated", "Udo")
+    p.observation(POTASSIUM, 3.0, "mmol/L", days_ago=1, low=3.5, high=5.1, flag="L")
+    p.draft_med(EVEROLIMUS_10, selected=True)
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--low-potassium-kcl-ordered-after": low_potassium_kcl_ordered_after,
+    f"{RULE}--low-magnesium-iv-given-after": low_magnesium_iv_given_after,
+    f"{RULE}--critical-potassium-kcl-drafted": critical_potassium_kcl_drafted,
+    f"{RULE}--low-potassium-despite-earlier-kcl": low_potassium_despite_earlier_kcl,
+    f"{RULE}--low-potassium-octreotide-selected": low_potassium_octreotide_selected,
+    f"{RULE}--low-potassium-unrelated-order-selected": low_potassium_unrelated_order_selected,
     f"{RULE}--low-potassium-flagged": low_potassium_flagged,
     f"{RULE}--low-magnesium-by-range": low_magnesium_by_range,
     f"{RULE}--no-potassium-in-30-days": no_potassium_in_30_days,
