@@ -29,7 +29,10 @@ SERVICE = "pnet-order-sign"
 # RULES.md v2 marks rules 3, 21 and 23 "new starts only"; rules 4 and 7 speak of starting the SSA / the LAR and
 # are not safety rules, so they are held to it too (issue 14: only rule 8 and safety rules speak on renewals).
 NEW_STARTS_ONLY = {"everolimus-hyperglycemia", "ssa-on-therapy-switch", "sunitinib-baseline-monitoring",
-                   "gastrinoma-ppi-first", "octreotide-lar-without-sc-trial"}
+                   "gastrinoma-ppi-first", "octreotide-lar-without-sc-trial", "temozolomide-without-capecitabine",
+                   "checkpoint-inhibitor-in-wd-net"}
+# Rule 24 speaks on a pasireotide renewal only when everolimus started after the renewed order (a new combination).
+NEW_COMBINATIONS_ONLY = {"pasireotide-with-everolimus"}
 DOSE_RULE = "standard-dose-check"
 GROSS_ERROR_SUMMARY = "Probable unit or decimal error"
 RENEWAL_AFTER_DAYS = 28
@@ -74,6 +77,8 @@ def verdict(card: dict) -> str:
     rule = card["source"]["topic"]["code"]
     if rule in NEW_STARTS_ONLY:
         return "noise"
+    if rule in NEW_COMBINATIONS_ONLY:
+        return "allowed: everolimus started after the renewed pasireotide order"
     if rule == DOSE_RULE:
         return "allowed: rule 8 gross error" if card["summary"].startswith(GROSS_ERROR_SUMMARY) else "noise"
     return "allowed: not new-starts-only"

@@ -10,11 +10,12 @@ from __future__ import annotations
 from ..cards import Finding
 from ..record import reference_key
 from .common import RuleContext, condition_label, conditions_in, drug_name, has_pnet, triggering_medication_drafts
+from ._renewal import new_starts
 from ._therapy import DOSE_INTENSE, given_with, partners_with, temozolomide_schedule
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    drafts = triggering_medication_drafts(ctx, "temozolomide")
+    drafts = new_starts(ctx, triggering_medication_drafts(ctx, "temozolomide"))  # v2: not on renewals
     if not drafts or not has_pnet(ctx) or given_with(ctx, "capecitabine"):
         return []
     if partners_with(ctx, ("draft order",)):

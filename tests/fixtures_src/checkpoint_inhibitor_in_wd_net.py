@@ -1,6 +1,7 @@
 """Fixtures for rule 19 `checkpoint-inhibitor-in-wd-net`."""
 
 from .builder import Patient, qty
+from .codes_v2_ssa import renews
 from .codes import ICD_C25_4, PNET_WD
 from .therapy_codes import (ATEZOLIZUMAB, ICD_C7A_1, ICDO3_NEC, ICDO3_NET_G2_G3, KEYTRUDA, PEMBROLIZUMAB, PNET_NEC,
                             text_condition, with_histology)
@@ -78,7 +79,19 @@ def pembrolizumab_nec_morphology():
     return p
 
 
+
+def pembrolizumab_renewal():
+    """v2 new starts only: pembrolizumab already given every 3 weeks (an active order, product code), the next
+    order names it in priorPrescription; the card spoke when it was started."""
+    p = Patient("ici-renewal", "Stina", "Immuno")
+    p.condition(PNET_WD, onset_days=900)
+    active = p.med_request(KEYTRUDA, status="active", authored_days=21, **ICI_DOSE)
+    renews(p.draft_med(PEMBROLIZUMAB, **ICI_DOSE), active)
+    return p
+
+
 FIXTURES = {
+    "checkpoint-inhibitor-in-wd-net--pembrolizumab-renewal": pembrolizumab_renewal,
     f"{RULE}--pembrolizumab-wd-pnet": pembrolizumab_wd_pnet,
     f"{RULE}--keytruda-product-code-icd10-only": keytruda_product_code_icd10_only,
     f"{RULE}--medication-reference": medication_reference,

@@ -1,6 +1,7 @@
 """Fixtures for rule 24 `pasireotide-with-everolimus`."""
 
 from .builder import Patient, qty
+from .codes_v2_ssa import renews
 from .codes import EVEROLIMUS_10, ICD_C25_4, PNET_WD
 from .therapy_codes import AFINITOR_10, CKD, EVEROLIMUS, PASIREOTIDE, SIGNIFOR_LAR_20
 
@@ -61,7 +62,30 @@ def transplant_everolimus_no_pnet():
     return p
 
 
+
+def pasireotide_renewal_combination_in_place():
+    """v2: pasireotide LAR renewed (active order, priorPrescription) while everolimus was already active when
+    that order was written: the combination is not new, the card spoke when pasireotide was added."""
+    p = _pnet("pasi-renewal", "Karl")
+    p.med_request(EVEROLIMUS_10, status="active", authored_days=200, dose=qty(10, "mg"), timing=DAILY)
+    active = p.med_request(SIGNIFOR_LAR_20, status="active", authored_days=28, **LAR)
+    renews(p.draft_med(PASIREOTIDE, **LAR), active)
+    return p
+
+
+def pasireotide_renewal_everolimus_added_since():
+    """v2: pasireotide LAR renewed, but everolimus (product code) was started 10 days ago, after the renewed
+    order: the combination is new, so the card speaks."""
+    p = _pnet("pasi-renewal-new", "Lena")
+    active = p.med_request(SIGNIFOR_LAR_20, status="active", authored_days=28, **LAR)
+    p.med_request(AFINITOR_10, status="active", authored_days=10, dose=qty(10, "mg"), timing=DAILY)
+    renews(p.draft_med(PASIREOTIDE, **LAR), active)
+    return p
+
+
 FIXTURES = {
+    f"{RULE}--pasireotide-renewal-combination-in-place": pasireotide_renewal_combination_in_place,
+    f"{RULE}--pasireotide-renewal-everolimus-added-since": pasireotide_renewal_everolimus_added_since,
     f"{RULE}--everolimus-active": everolimus_active,
     f"{RULE}--both-drafted-product-codes-icd10-only": both_drafted_product_codes_icd10_only,
     f"{RULE}--everolimus-medication-reference": everolimus_medication_reference,

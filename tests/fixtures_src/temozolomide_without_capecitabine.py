@@ -1,6 +1,7 @@
 """Fixtures for rule 17 `temozolomide-without-capecitabine`."""
 
 from .builder import Patient, qty
+from .codes_v2_ssa import renews
 from .codes import CBC_DIFF, EVEROLIMUS_10, ICD_C25_4, PNET_WD
 from .therapy_codes import (AFINITOR_10, BEVACIZUMAB_SCD, CAP_DOSE, CAPECITABINE, CAPECITABINE_500, THALIDOMIDE_50,
                             TEMODAR_100, TEMOZOLOMIDE, TEMOZOLOMIDE_100, TMZ_5_DAY, TMZ_7_ON_7_OFF, TMZ_DOSE,
@@ -105,7 +106,18 @@ def everolimus_stopped_dose_intense():
     return p
 
 
+
+def temozolomide_renewal():
+    """v2 new starts only: temozolomide alone already under way (completed order ended 2 weeks ago, named in
+    basedOn); the next cycle's order is a renewal, the card spoke at the start."""
+    p = _pnet("tmz-renewal", "Carla")
+    previous = p.med_request(TEMODAR_100, status="completed", authored_days=42, validity_end_days=14, **TMZ_5_DAY)
+    renews(p.draft_med(TEMOZOLOMIDE_100, **TMZ_5_DAY), previous, element="basedOn")
+    return p
+
+
 FIXTURES = {
+    "temozolomide-without-capecitabine--temozolomide-renewal": temozolomide_renewal,
     f"{RULE}--temozolomide-alone-pnet": temozolomide_alone_pnet,
     f"{RULE}--temodar-product-code-icd10-only": temodar_product_code_icd10_only,
     f"{RULE}--medication-reference": medication_reference,
