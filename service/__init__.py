@@ -30,9 +30,9 @@ from .terminology import load_terminology
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
-    "HOOKS_FILE": str(PROJECT_ROOT / "hooks.json"),
-    "CARDS_DIR": str(resources.files("cards")),
-    "FIXTURES_DIR": str(PROJECT_ROOT / "fhir_fixtures"),
+    "HOOKS_FILE": str(resources.files("pnet_cds").joinpath("hooks.json")),
+    "CARDS_DIR": str(resources.files("pnet_cds.card_files")),
+    "FIXTURES_DIR": str(resources.files("pnet_cds.fhir_fixtures")),
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # a 10,000-result prefetch is about 7 MB
     "TRUSTED_FHIR_SERVERS": "",
     "ALLOW_HTTP_FHIR": False,
@@ -122,7 +122,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("PNET_CDS")
     if test_config:
         app.config.from_mapping(test_config)
-    logging.getLogger("service").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    logging.getLogger("pnet_cds").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.extensions["pnet_cds"] = CdsState(app)
 
     from . import http, openapi

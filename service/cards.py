@@ -94,7 +94,7 @@ class CardSpec:
 
 @cache
 def card_file_schema() -> dict:
-    text = resources.files("service").joinpath("schemas/card-file.schema.json").read_text(encoding="utf-8")
+    text = resources.files("pnet_cds").joinpath("schemas/card-file.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -106,7 +106,7 @@ def _nul_problems(value: object, pointer: str = "") -> list[Problem]:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    text = resources.files("service").joinpath("schemas/feedback.schema.json").read_text(encoding="utf-8")
+    text = resources.files("pnet_cds").joinpath("schemas/feedback.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)

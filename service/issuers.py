@@ -115,12 +115,12 @@ def _issuer(entry: dict, base: Path) -> Issuer:
 
 @cache
 def _schema() -> jsonschema.Draft202012Validator:
-    text = resources.files("service").joinpath("schemas/issuers.schema.json").read_text(encoding="utf-8")
+    text = resources.files("pnet_cds").joinpath("schemas/issuers.schema.json").read_text(encoding="utf-8")
     return jsonschema.Draft202012Validator(json.loads(text))
 
 
 def sandbox_preset_path() -> Path:
-    return Path(str(resources.files("service").joinpath("presets/cds-hooks-sandbox.json")))
+    return Path(str(resources.files("pnet_cds").joinpath("presets/cds-hooks-sandbox.json")))
 
 
 def dev_issuer_enabled(config) -> bool:
@@ -139,7 +139,7 @@ def dev_issuer_dir(app=None) -> Path:
     if app is None:
         from flask import Flask
 
-        app = Flask("service", instance_relative_config=True)  # same instance folder as create_app's app
+        app = Flask("pnet_cds", instance_relative_config=True)  # same instance folder as create_app's app
     return Path(app.instance_path) / "dev-issuer"
 
 

@@ -259,7 +259,7 @@ class _StderrHandler(logging.StreamHandler):
 
 def configure_logging(log_format: str) -> None:
     """JSON lines (or plain text with `LOG_FORMAT=text`) on stderr for the `service` loggers; once."""
-    logger = logging.getLogger("service")
+    logger = logging.getLogger("pnet_cds")
     if any(getattr(handler, "_pnet_cds", False) for handler in logger.handlers):
         return
     handler = _StderrHandler()
