@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.store import AuditRecord, IssuedCard, Store  # noqa: E402
+from pnet_cds.store import AuditRecord, IssuedCard, Store  # noqa: E402
 from tests.conftest import Harness, make_app  # noqa: E402
 
 FIXTURE = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
@@ -51,7 +51,7 @@ def request_path_cost(calls: int) -> float:
     """Microseconds to build and queue one audit record (the part a hook response waits for)."""
     from flask import g
 
-    from service import audit
+    from pnet_cds import audit
 
     app = make_app(DATABASE_URL="sqlite://", LOG_LEVEL="WARNING", AUDIT_ENABLED=False)
     harness = Harness(app)
@@ -60,8 +60,8 @@ def request_path_cost(calls: int) -> float:
     writer._ensure_thread = lambda: None  # measure the queueing only; nothing drains
     samples = []
     with app.test_request_context("/cds-services/pnet-order-sign", method="POST", json=body):
-        from service.engine import Evaluation
-        from service.hook_request import parse_hook_request
+        from pnet_cds.engine import Evaluation
+        from pnet_cds.hook_request import parse_hook_request
 
         g.audit_hook_request = parse_hook_request(body, "order-sign")
         g.audit_evaluation = Evaluation(cards=harness.fire(FIXTURE, "order-sign")["cards"], fired=["ssa-in-insulinoma"])

@@ -28,9 +28,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.generate import make_patient, record_size
-from service import create_app, tune_gc
-from service.fixtures import build_hook_request, load_fixture_bundle
-from service.order_catalog import draft_order
+from pnet_cds import create_app, tune_gc
+from pnet_cds.fixtures import build_hook_request, load_fixture_bundle
+from pnet_cds.order_catalog import draft_order
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [10, 100, 1_000, 10_000]
@@ -216,7 +216,7 @@ def measure_http(observations: int, workers: int, levels: list[int], seconds: fl
     rows = []
     # The service as `pnet-cds serve` runs it (service.wsgi), with JWT checks off: the load carries no
     # tokens, and a 401 answered before a large body is read breaks keep-alive connections.
-    service, service_port = start_gunicorn("service.wsgi:app", workers, ROOT,
+    service, service_port = start_gunicorn("pnet_cds.wsgi:app", workers, ROOT,
                                            {"PNET_CDS_AUTH": "off", "PNET_CDS_SANDBOX": "false"})
     bare, bare_port = start_gunicorn("bare_app:app", workers, bare_dir)
     try:

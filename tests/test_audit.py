@@ -13,9 +13,9 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
-from service.audit import AuditWriter, clip
-from service.ops import AUDIT_LOST
-from service.store import AuditRecord, audit, issued_cards
+from pnet_cds.audit import AuditWriter, clip
+from pnet_cds.ops import AUDIT_LOST
+from pnet_cds.store import AuditRecord, audit, issued_cards
 
 from .conftest import Harness, make_app
 from .db_fixtures import DOWN_URLS, ENGINES, drain
@@ -163,7 +163,7 @@ def test_a_database_lost_while_running_costs_rows_not_answers(tmp_path):
 
 
 def test_the_hmac_key_is_generated_once_into_the_instance_folder(tmp_path):
-    from service.audit import load_hmac_key
+    from pnet_cds.audit import load_hmac_key
 
     first = load_hmac_key(None, str(tmp_path / "instance"))
     assert len(first) == 64 and load_hmac_key(None, str(tmp_path / "instance")) == first
@@ -173,7 +173,7 @@ def test_the_hmac_key_is_generated_once_into_the_instance_folder(tmp_path):
 
 
 def test_one_record_the_database_refuses_does_not_cost_the_batch(postgres_url):
-    from service.store import Store
+    from pnet_cds.store import Store
 
     store = Store(postgres_url)
     store.upgrade()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from service.catalog import render_catalog, write_catalog
-from service.cli import main
+from pnet_cds.catalog import render_catalog, write_catalog
+from pnet_cds.cli import main
 
 from .conftest import ROOT
 

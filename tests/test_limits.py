@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.fixtures import build_hook_request, load_fixture
+from pnet_cds.fixtures import build_hook_request, load_fixture
 
 from .conftest import FIXTURES, make_app
 from .fakefhir import FakeFhirServer

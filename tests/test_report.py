@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from service.cli import main
-from service.report import build_report, parse_since, reason_labels_from, render_report
+from pnet_cds.cli import main
+from pnet_cds.report import build_report, parse_since, reason_labels_from, render_report
 
 from .conftest import Harness
 from .db_fixtures import drain

@@ -166,7 +166,7 @@ def test_scope_no_pnet_means_no_therapy_card_at_all(harness):
 
 
 def test_dose_intense_schedules_are_recognised_in_their_usual_spellings():
-    from service.rules.temozolomide_pjp_prophylaxis import schedule_pattern
+    from pnet_cds.rules.temozolomide_pjp_prophylaxis import schedule_pattern
 
     pattern = schedule_pattern(7, 7)
     for text in ("150 mg/m2 daily, 7 days on / 7 days off", "7 on/7 off", "days 1-7 and 15-21 of 28",

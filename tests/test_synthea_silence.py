@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from service.order_catalog import ORDERS, draft_order
+from pnet_cds.order_catalog import ORDERS, draft_order
 
 from .conftest import ROOT, Harness, make_app
 
