@@ -29,12 +29,11 @@ def _app():
 
 
 def _db(args) -> int:
-    from .ops import current_store
-    from .store import StoreUnavailable, safe_url
+    from .store import StoreUnavailable, safe_url, store_of
 
     app = _app()
     with app.app_context():
-        store = current_store()
+        store = store_of(app)
         try:
             if args.action == "upgrade":
                 store.upgrade(args.revision)
@@ -50,9 +49,8 @@ def _db(args) -> int:
 
 
 def _report(args) -> int:
-    from .ops import current_store
     from .report import build_report, parse_since, reason_labels_from, render_report
-    from .store import StoreUnavailable
+    from .store import StoreUnavailable, store_of
 
     try:
         since = parse_since(args.since)
@@ -62,11 +60,11 @@ def _report(args) -> int:
     app = _app()
     with app.app_context():
         try:
-            report = build_report(current_store(), since, reason_labels_from(app.extensions["pnet_cds"].rules))
+            report = build_report(store_of(app), since, reason_labels_from(app.extensions["pnet_cds"].rules))
         except StoreUnavailable as exc:
             print(f"database unavailable: {exc}", file=sys.stderr)
             return 2
         finally:
-            current_store().dispose()
+            store_of(app).dispose()
     print(json.dumps(report.to_json(), indent=2) if args.json else render_report(report))
     return 0

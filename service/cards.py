@@ -177,8 +177,8 @@ def prune_empty(value: Any) -> Any:
         pruned = {key: prune_empty(item) for key, item in value.items()}
         return {key: item for key, item in pruned.items() if item not in (None, "", [], {})}
     if isinstance(value, list):
-        pruned = [prune_empty(item) for item in value]
-        return [item for item in pruned if item not in (None, "", [], {})]
+        items = [prune_empty(item) for item in value]
+        return [item for item in items if item not in (None, "", [], {})]
     return value
 
 

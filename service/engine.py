@@ -35,13 +35,19 @@ class Rule:
 
 @dataclass
 class Evaluation:
-    """The outcome of one hook call: cards, and which rules fired, were skipped or failed."""
+    """The outcome of one hook call: the cards issued, each with the id of the rule that issued it, and
+    which rules fired, were skipped or failed."""
 
-    cards: list[dict] = field(default_factory=list)
+    issued: list[tuple[str, dict]] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     skipped_resources: list[dict] = field(default_factory=list)
+
+    @property
+    def cards(self) -> list[dict]:
+        """The cards, in the order the response carries them."""
+        return [card for _, card in self.issued]
 
     def response(self) -> dict:
         """The CDS Hooks response body; an extension says what could not be evaluated, if anything, so
@@ -60,7 +66,7 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
     was missing and no rule could be evaluated at all, and InvalidFhirResource (400) for invalid input."""
     evaluation = Evaluation()
     applicable = [rule for rule in rules if request.hook in rule.spec.hooks]
-    rendered = []
+    rendered: list[tuple[int, int, str, dict]] = []
     for rule in applicable:
         lacking = [key for key in rule.spec.needs if key in record.missing]
         if lacking:
@@ -78,11 +84,12 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
             continue
         if cards:
             evaluation.fired.append(rule.spec.id)
-        rendered += [(INDICATOR_ORDER[card["indicator"]], len(rendered) + i, card) for i, card in enumerate(cards)]
+        rendered += [(INDICATOR_ORDER[card["indicator"]], len(rendered) + i, rule.spec.id, card)
+                     for i, card in enumerate(cards)]
     if applicable and len(evaluation.skipped) == len(applicable):
         problems = [Problem(f"/prefetch/{key}", reason) for key, reason in record.missing.items()]
         raise PrefetchUnavailable("the data these rules need was neither prefetched nor retrievable", problems)
     evaluation.skipped_resources = [problem.to_json() for problem in record.skipped]
     rendered.sort(key=lambda item: (item[0], item[1]))
-    evaluation.cards = [card for _, _, card in rendered]
+    evaluation.issued = [(rule_id, card) for _, _, rule_id, card in rendered]
     return evaluation

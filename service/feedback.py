@@ -20,7 +20,9 @@ import jsonschema
 from flask import Blueprint, Response, current_app, jsonify
 
 from .errors import BadHookRequest, Problem, ServiceUnavailable, UnknownService
-from .store import FeedbackEntry, StoreUnavailable, as_utc
+from .metrics import FEEDBACK
+from .responses import error_response, read_json_body
+from .store import FeedbackEntry, StoreUnavailable, as_utc, store_of
 
 log = logging.getLogger(__name__)
 bp = Blueprint("feedback", __name__)
@@ -31,16 +33,13 @@ RETRY_AFTER_SECONDS = 30
 
 @bp.post("/cds-services/<service_id>/feedback")
 def receive_feedback(service_id: str) -> Response:
-    from .http import error_response, read_json_body
-    from .ops import FEEDBACK, current_store
-
     services = current_app.extensions["pnet_cds"].services
     if service_id not in services:
         raise UnknownService(f"no CDS service {service_id!r}; GET /cds-services lists them",
                              [Problem("", f"known services: {', '.join(sorted(services))}")])
     entries = parse_feedback(read_json_body())
     try:
-        result = current_store().save_feedback(service_id, entries, datetime.now(timezone.utc))
+        result = store_of(current_app).save_feedback(service_id, entries, datetime.now(timezone.utc))
     except StoreUnavailable as exc:
         log.error("feedback for %s not stored (%d entries): %s", service_id, len(entries), exc)
         response = error_response(ServiceUnavailable("the feedback could not be stored now; retry later"))

@@ -1,6 +1,6 @@
 """Limits on what one hook request may carry, checked before anything parses it further.
 
-    MAX_CONTENT_LENGTH      body bytes (Flask refuses beyond it: 413)            service/http.py
+    MAX_CONTENT_LENGTH      body bytes (Flask refuses beyond it: 413)            service/responses.py
     MAX_PREFETCH_RESOURCES  resources in prefetch + draftOrders (413)            here
     MAX_JSON_DEPTH          nesting of the JSON body (400)                       here
     FHIR_MAX_PAGES, FHIR_DEADLINE_SECONDS, FHIR_TIMEOUT_SECONDS, FHIR_MAX_RESPONSE_BYTES
@@ -11,23 +11,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from .errors import BadHookRequest, PayloadTooLarge, Problem
-
-DEFAULTS = {
-    "MAX_PREFETCH_RESOURCES": 25_000,
-    "MAX_JSON_DEPTH": 64,
-}
-
 
 @dataclass(frozen=True)
 class RequestLimits:
     max_resources: int = 25_000
     max_depth: int = 64
-
-
-def request_limits(config) -> RequestLimits:
-    return RequestLimits(max_resources=int(config["MAX_PREFETCH_RESOURCES"]), max_depth=int(config["MAX_JSON_DEPTH"]))
 
 
 def check_request_limits(body: object, limits: RequestLimits) -> None:
@@ -61,6 +52,7 @@ def json_depth(value: object, stop_after: int) -> int:
     deepest, stack = 0, [(value, 0)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

@@ -22,7 +22,7 @@ MAX_DOSE = 100_000  # a bound on what the sandbox accepts, not a clinical limit
 
 def _med(code: str, display: str, dose: tuple[float, str] | None = None, timing: dict | None = None,
          sig: str | None = None) -> dict:
-    resource = {"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+    resource: dict = {"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
                 "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code, "display": display}],
                                               "text": display}}
     if dose or timing or sig:

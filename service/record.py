@@ -212,7 +212,7 @@ class PatientRecord:
             self.skipped.append(problem)
             return
         self._validated.add(id(resource))
-        if fingerprint is not None:
+        if fingerprint is not None and self.validation_cache is not None:
             self.validation_cache.remember_valid(fingerprint)
 
 

@@ -159,7 +159,7 @@ def _latest_outcomes(store: Store, since: datetime | None):
                  .join(feedback, feedback.c.card_uuid == issued_cards.c.card_uuid))
     if since is not None:
         statement = statement.where(issued_cards.c.issued_at >= since)
-    latest = {}
+    latest: dict = {}
     for row in store.read(statement):
         key = (row.outcome_timestamp, row.id)
         if row.card_uuid not in latest or key > latest[row.card_uuid][0]:

@@ -418,3 +418,30 @@ class _FileLock:
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
         return False
+
+
+STORE_KEY = "pnet_cds_store"
+
+
+def store_of(app: Any) -> Store:
+    """The store `create_app` opened for `app` (feedback, readiness, the operator commands)."""
+    return app.extensions[STORE_KEY]
+
+
+def open_store(url: str, connect_timeout: float, auto_migrate: bool | None) -> Store:
+    """The store at `url`, migrated now when `auto_migrate` (None: SQLite only). A database that is down is
+    logged, not fatal: hooks still answer and /readyz says what is wrong. Raises ValueError for a malformed
+    URL."""
+    try:
+        store = Store(url, connect_timeout=connect_timeout)
+    except Exception as exc:
+        raise ValueError(f"DATABASE_URL is not a usable database URL ({safe_url(url)}): {exc}") from None
+    auto = store.dialect == "sqlite" if auto_migrate is None else auto_migrate
+    try:
+        if auto:
+            store.upgrade()
+        elif not store.schema_is_current():
+            log.warning("database %s is not at the current schema: run `pnet-cds db upgrade`", safe_url(store.url))
+    except StoreUnavailable as exc:
+        log.error("database %s unavailable at start-up: %s", safe_url(store.url), exc)
+    return store

@@ -14,7 +14,7 @@ from flask import g
 from sqlalchemy import select
 
 from pnet_cds.audit import AuditWriter, clip
-from pnet_cds.ops import AUDIT_LOST
+from pnet_cds.metrics import AUDIT_LOST
 from pnet_cds.store import AuditRecord, audit, issued_cards
 
 from .conftest import Harness, make_app
@@ -49,12 +49,17 @@ def test_a_hook_call_leaves_one_row_with_what_fired_and_a_keyed_patient_hash(ops
     assert issued.suggestion_uuids == [s["uuid"] for s in cards[0]["suggestions"]]
 
 
-def test_the_issuer_comes_from_the_verified_jwt_claims(ops_app):
-    claims = iter([{"iss": "https://ehr.example.org", "sub": "client"}, "not-a-dict"])
+def test_the_issuer_comes_from_the_verified_caller(ops_app):
+    from pnet_cds.auth import VerifiedClient
+    from pnet_cds.issuers import Issuer
+
+    callers = iter([VerifiedClient(Issuer("https://ehr.example.org"), None, "jti-1", {"iss": "x"}), None])
 
     @ops_app.before_request
-    def _auth():  # what the JWT layer does once it has verified the token
-        g.jwt_claims = next(claims)
+    def _auth():  # what the JWT layer does once it has verified the token (None: auth off)
+        caller = next(callers)
+        if caller is not None:
+            g.cds_client = caller
 
     harness = Harness(ops_app)
     harness.fire(INSULINOMA, "order-sign")

@@ -383,10 +383,11 @@ def test_a_registered_shared_replay_cache_is_used_by_every_app(tmp_path, caplog)
 
 
 def test_verified_claims_are_kept_for_the_request(secure_app):
-    from flask import g
+    from pnet_cds.auth import current_client
 
     token = sign(claims_for(DISCOVERY, tenant="tenant-a"), RSA_KEY)
     with secure_app.test_client() as client:
         assert call(client, token).status_code == 200
-        assert g.jwt_claims["iss"] == EHR_ISS and g.jwt_claims["tenant"] == "tenant-a"
-        assert g.cds_client.issuer.iss == EHR_ISS and g.cds_client.jti == g.jwt_claims["jti"]
+        verified = current_client()
+        assert verified.claims["iss"] == EHR_ISS and verified.claims["tenant"] == "tenant-a"
+        assert verified.issuer.iss == EHR_ISS and verified.jti == verified.claims["jti"]

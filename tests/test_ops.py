@@ -13,7 +13,7 @@ import textwrap
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pnet_cds.ops import JsonFormatter, redact
+from pnet_cds.logs import JsonFormatter, redact
 
 from .conftest import ROOT, Harness, make_app
 from .db_fixtures import drain
@@ -82,7 +82,7 @@ def test_metrics_in_multiprocess_mode_add_up_the_workers(tmp_path):
     worker = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from pnet_cds.ops import CARDS_ISSUED
+        from pnet_cds.metrics import CARDS_ISSUED
         CARDS_ISSUED.labels(rule="ssa-in-insulinoma").inc(3)
     """)
     scraped = textwrap.dedent(f"""

@@ -101,7 +101,7 @@ def test_two_gunicorn_servers_against_one_postgres(postgres_url, tmp_path):
     try:
         a, b = (f"http://127.0.0.1:{port}" for port in ports)
         deadline = time.monotonic() + 60
-        for base, server in zip((a, b), servers):
+        for base, server in zip((a, b), servers, strict=True):
             _wait_ready(base, server, deadline)
         fixture = load_fixture(FIXTURES, INSULINOMA)
         service = requests.get(f"{a}/cds-services", timeout=5).json()["services"]

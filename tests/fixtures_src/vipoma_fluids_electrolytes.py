@@ -1,7 +1,7 @@
 """Fixtures for rule 5 `vipoma-fluids-electrolytes`."""
 
 from .builder import Patient
-from .codes import BMP, HYPOKALEMIA, MAGNESIUM, OCTREOTIDE_SC, POTASSIUM, VIPOMA
+from .codes import BMP, HYPOKALEMIA, MAGNESIUM, POTASSIUM, VIPOMA
 
 RULE = "vipoma-fluids-electrolytes"
 
