@@ -23,7 +23,7 @@ names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
 assert tops == {"pnet_cds"}, f"top-level names other than pnet_cds: {sorted(tops)}"
 for needed in ("pnet_cds/hooks.json", "pnet_cds/openapi.yaml", "pnet_cds/schemas/card-file.schema.json",
-               "pnet_cds/card_files/ssa-in-insulinoma.yaml", "pnet_cds/card_files/valuesets/ssa.yaml",
+               "pnet_cds/card_files/ssa-in-insulinoma.yaml", "pnet_cds/card_files/valuesets/basic-metabolic-panel.yaml",
                "pnet_cds/fhir_fixtures/ssa-in-insulinoma--octreotide-sc-malignant-insulinoma.json",
                "pnet_cds/migrations/script.py.mako", "pnet_cds/migrations/versions/0001_initial.py",
                "pnet_cds/static/sandbox/index.html", "pnet_cds/presets/cds-hooks-sandbox.json"):
@@ -35,7 +35,7 @@ EOF
 
 echo "wheel: installing into a fresh virtualenv"
 python3 -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install --quiet "$wheel"
+"$work/venv/bin/python" -m pip install --quiet "$wheel" 2>"$work/pip.log" || { cat "$work/pip.log" >&2; fail "pip install"; }
 mkdir "$work/run" && cd "$work/run"
 unset DATABASE_URL PNET_CDS_DATABASE_URL PNET_CDS_FIXTURES_DIR PNET_CDS_CARDS_DIR PNET_CDS_HOOKS_FILE PYTHONPATH
 export PNET_CDS_INSTANCE_DIR="$work/instance"

@@ -1,0 +1,49 @@
+"""What the wheel carries and how the CLI finds it (the full install is tried by .ci/wheel-smoke.sh)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pnet_cds.cli import main
+from pnet_cds.settings import load_settings
+from tests.conftest import make_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_package_serves_the_repository_hooks_json():
+    """service/hooks.json is a link to the top-level hooks.json (what the wheel copies in): one file, never two."""
+    assert (ROOT / "service" / "hooks.json").read_bytes() == (ROOT / "hooks.json").read_bytes()
+    assert load_settings({}).hooks_file.resolve() == (ROOT / "hooks.json").resolve()
+
+
+def test_the_package_data_comes_from_the_repository_folders():
+    settings = load_settings({})
+    assert settings.cards_dir.resolve() == (ROOT / "cards").resolve()
+    assert settings.fixtures_dir.resolve() == (ROOT / "fhir_fixtures").resolve()
+
+
+def test_fixtures_and_fire_read_the_configured_directory(monkeypatch, tmp_path, capsys):
+    source = ROOT / "fhir_fixtures" / "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma.json"
+    (tmp_path / "only-one.json").write_bytes(source.read_bytes())
+    monkeypatch.setenv("PNET_CDS_FIXTURES_DIR", str(tmp_path))
+    assert main(["fixtures"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "only-one"
+    assert main(["fire", "order-sign", "only-one"]) == 0
+    assert "rule: ssa-in-insulinoma" in capsys.readouterr().out
+
+
+def test_fixtures_switched_off_are_said_so_not_an_empty_list(monkeypatch, capsys):
+    monkeypatch.setenv("PNET_CDS_FIXTURES_DIR", "none")
+    assert main(["fixtures"]) == 2
+    assert "switched off (PNET_CDS_FIXTURES_DIR=none)" in capsys.readouterr().err
+    response = make_app().test_client().get("/sandbox/api/fixtures")
+    assert response.status_code == 404 and "switched off" in response.get_json()["message"]
+
+
+def test_catalog_writes_where_it_is_told(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["catalog", "--output", "out/rules.md"]) == 0
+    assert "ssa-in-insulinoma" in (tmp_path / "out" / "rules.md").read_text(encoding="utf-8")
+    assert main(["catalog", "--output", "out/rules.md", "--check"]) == 0
+    assert not (ROOT / "service" / "docs").exists()
