@@ -86,6 +86,7 @@ class CardSpec:
     catalog_number: int | None
     value_sets: list[str]
     raw: dict
+    local_policy: list = field(default_factory=list)
     variants: dict[str, dict] = field(default_factory=dict)
 
     def indicator(self, variant: str) -> str:
@@ -120,6 +121,7 @@ def load_card_file(path: Path) -> CardSpec:
     )
     try:
         spec.variants = {name: _compile_variant(variant) for name, variant in data["variants"].items()}
+        spec.local_policy = [_MARKDOWN.from_string(text).render for text in data.get("local_policy", [])]
     except Exception as exc:  # jinja2.TemplateSyntaxError and friends
         raise CardFileError(f"{path}: a template does not compile: {exc}") from None
     return spec
@@ -146,7 +148,7 @@ def render_card(spec: CardSpec, finding: Finding, patient_id: str,
     summary = compiled["summary"](facts).strip()
     if len(summary) > SUMMARY_LIMIT:
         summary = summary[: SUMMARY_LIMIT - 1].rstrip() + "…"
-    detail = compiled["detail"](facts).strip()
+    detail = compiled["detail"](facts).strip() + local_policy_line(spec, facts)
     detail += f"\n\n**Source:** {spec.source['label']}: {spec.source['reference']}. Rule `{spec.id}`."
     card = {
         "uuid": new_uuid(),
@@ -169,6 +171,13 @@ def render_card(spec: CardSpec, finding: Finding, patient_id: str,
     if card["suggestions"]:
         card["selectionBehavior"] = compiled["selectionBehavior"]
     return prune_empty(card)
+
+
+def local_policy_line(spec: CardSpec, facts: dict) -> str:
+    """"Local policy: a; b." for the card detail, naming the numbers that are the site's choice and not the
+    guideline's (RULES.md v2), so a reader can tell them apart; "" when the card has none."""
+    items = [text for text in (render(facts).strip() for render in spec.local_policy) if text]
+    return f"\n\n**Local policy:** {'; '.join(items)}." if items else ""
 
 
 def prune_empty(value: Any) -> Any:

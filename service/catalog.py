@@ -50,6 +50,9 @@ def _section(spec: CardSpec) -> list[str]:
         lines += [f"| `{name}` | {_value(value)} |" for name, value in spec.parameters.items()]
     else:
         lines.append("none")
+    if spec.raw.get("local_policy"):
+        lines += ["", "Named on the card as local policy (not from the sources):", ""]
+        lines += [f"- {' '.join(text.split())}" for text in spec.raw["local_policy"]]
     lines += ["", "Fixture cases:", ""]
     for kind in ("fires", "silent", "todo"):
         for case in spec.cases.get(kind, []):

@@ -60,13 +60,20 @@ class Evaluation:
         return body
 
 
+def card_rank(spec: CardSpec, card: dict) -> tuple[int, int, int]:
+    """Where a card stands in the response (RULES.md v2 "Card order"): most severe first; within a severity a
+    rule marked `first_within_severity` (a wrong tumour type makes the other cards moot), then catalog number."""
+    return (INDICATOR_ORDER[card["indicator"]], 0 if spec.raw.get("first_within_severity") else 1,
+            spec.catalog_number or 999)
+
+
 def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest, terminology: Terminology,
                   now: datetime, new_uuid: Callable[[], str] = lambda: str(uuid.uuid4())) -> Evaluation:
     """Evaluate every rule registered for the request's hook. Raises PrefetchUnavailable (412) when data
     was missing and no rule could be evaluated at all, and InvalidFhirResource (400) for invalid input."""
     evaluation = Evaluation()
     applicable = [rule for rule in rules if request.hook in rule.spec.hooks]
-    rendered: list[tuple[int, int, str, dict]] = []
+    rendered: list[tuple[tuple[int, int, int], int, str, dict]] = []
     for rule in applicable:
         lacking = [key for key in rule.spec.needs if key in record.missing]
         if lacking:
@@ -84,7 +91,7 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
             continue
         if cards:
             evaluation.fired.append(rule.spec.id)
-        rendered += [(INDICATOR_ORDER[card["indicator"]], len(rendered) + i, rule.spec.id, card)
+        rendered += [(card_rank(rule.spec, card), len(rendered) + i, rule.spec.id, card)
                      for i, card in enumerate(cards)]
     if applicable and len(evaluation.skipped) == len(applicable):
         problems = [Problem(f"/prefetch/{key}", reason) for key, reason in record.missing.items()]
