@@ -14,7 +14,9 @@ trap cleanup EXIT
 fail() { echo "wheel smoke test FAILED: $*" >&2; [ -f "$work/serve.log" ] && tail -n 20 "$work/serve.log" >&2; exit 1; }
 
 echo "wheel: building"
-python3 -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$repo" >/dev/null
+python3 -m pip wheel --no-deps --wheel-dir "$work/dist" "$repo" >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log" >&2; fail "pip wheel"; }
+grep -A3 "Warning" "$work/build.log" >&2 || true  # shown, not fatal: a new setuptools may deprecate something
 rm -rf "$repo/build"  # setuptools' in-tree build folder
 wheel="$(ls "$work"/dist/pnet_cds-*.whl)"
 python3 - "$wheel" "$repo/hooks.json" <<'EOF' || fail "the wheel's layout"

@@ -6,11 +6,12 @@ file in the instance folder), so a report read on any host shows what every inst
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 
-def register(commands) -> None:
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the `db` and `report` sub-commands to the CLI's argparse sub-parsers."""
     db = commands.add_parser("db", help="database schema: upgrade to the newest migration, or show the current one")
     db.add_argument("action", choices=["upgrade", "current"])

@@ -26,14 +26,15 @@ from .limits import RequestLimits, check_request_limits
 from .patient_data import DataSettings, gather_patient_data
 from .responses import read_json_body, status_and_kind
 from .settings import Settings
+from .state import CdsState, current_state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("cds", __name__)
 AUDIT_KEY = "pnet_cds_audit_trail"
 
 
-def state():
-    return current_app.extensions["pnet_cds"]
+def state() -> CdsState:
+    return current_state()
 
 
 @bp.get("/cds-services")

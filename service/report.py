@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
 
 from sqlalchemy import func, select
 
@@ -116,7 +117,7 @@ def render_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def reason_labels_from(rules) -> dict:
+def reason_labels_from(rules: Iterable[Any]) -> dict:
     """Override reason displays from the loaded card files, by (system, code) and by code."""
     labels = {}
     for rule in rules:

@@ -16,6 +16,7 @@ page off (404). The page carries a strict Content-Security-Policy: no inline scr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.security import safe_join
@@ -25,6 +26,7 @@ from .errors import BadHookRequest, NotFound, Problem
 from .fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
 from .order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
 from .settings import Settings
+from .state import CdsState, current_state
 
 STATIC = Path(__file__).resolve().parent / "static" / "sandbox"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -40,8 +42,8 @@ def register_sandbox(app: Flask, settings: Settings) -> None:
         app.register_blueprint(bp)
 
 
-def state():
-    return current_app.extensions["pnet_cds"]
+def state() -> CdsState:
+    return current_state()
 
 
 def fixtures_dir() -> Path:
@@ -141,7 +143,7 @@ def token() -> Response:
     return jsonify({"token": minter(audience), "issuer": issuers.DEV_ISSUER})
 
 
-def dev_token_minter():
+def dev_token_minter() -> tuple[Callable[[str], str] | None, str | None]:
     """(mint(audience) -> JWT, None) when the local development issuer can sign, else (None, why not)."""
     settings = state().settings
     if not settings.auth:

@@ -21,13 +21,17 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table, Text,
                         TypeDecorator, UniqueConstraint, create_engine, delete, event, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError, TimeoutError
+from sqlalchemy.sql.expression import Executable
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +55,13 @@ class UtcDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         value = as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -321,7 +325,7 @@ class Store:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def read(self, statement) -> list[Any]:
+    def read(self, statement: Executable) -> list[Any]:
         """Rows of a SELECT built from this module's tables (the report's way in). Raises StoreUnavailable."""
         try:
             with self.engine.connect() as connection:
@@ -330,7 +334,7 @@ class Store:
             raise _unavailable(exc) from None
 
 
-def alembic_config(url: str):
+def alembic_config(url: str) -> AlembicConfig:
     """An Alembic Config for this package's migrations (no alembic.ini needed)."""
     from alembic.config import Config
 
