@@ -14,14 +14,17 @@ Nothing below reads configuration: it gets the Settings (or the values it needs)
 from __future__ import annotations
 
 import gc
+import logging
 import os
 
 from flask import Flask
 
 from . import audit, auth, feedback, http, logs, openapi, ops, responses, sandbox
-from .settings import SETTING_NAMES, Settings, load_settings
+from .settings import SETTING_NAMES, Settings, load_settings, unknown_variables
 from .state import STATE_KEY, CdsState
 from .store import STORE_KEY, default_url, open_store
+
+log = logging.getLogger(__name__)
 
 
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -46,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update({key: value for key, value in (test_config or {}).items() if key not in SETTING_NAMES})
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     logs.configure_logging(settings.log_format, settings.log_level)
+    for name in unknown_variables(os.environ):
+        log.warning("%s is not a setting of this service and is ignored (a typo? see the README, Configuration)", name)
     state = CdsState(settings)
     app.extensions[STATE_KEY] = state
     _open_storage(app, settings)

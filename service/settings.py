@@ -202,6 +202,15 @@ class Settings:
 
 
 SETTING_NAMES = frozenset(f.name.upper() for f in dataclasses.fields(Settings))
+# PNET_CDS_* variables that are not settings of the service: the test suite's and the tools' own switches.
+NOT_SETTINGS = ("PNET_CDS_TEST_", "PNET_CDS_FUZZ_", "PNET_CDS_REQUIRE_", "PNET_CDS_WRITE_")
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """PNET_CDS_* variables that name no setting (a typo such as PNET_CDS_AUDIT_ENABLE would otherwise be
+    silently ignored); create_app logs them as a warning."""
+    return sorted(name for name in environ if name.startswith(PREFIX) and not name.startswith(NOT_SETTINGS)
+                  and name[len(PREFIX):] not in SETTING_NAMES)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:

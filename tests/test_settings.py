@@ -166,3 +166,17 @@ def test_request_code_reads_settings_not_config():
                if path.name not in ("__init__.py", "settings.py") and ".config[" in path.read_text(encoding="utf-8")]
     readers += [path.name for path in root.rglob("*.py") if ".config.get(" in path.read_text(encoding="utf-8")]
     assert readers == []
+
+
+def test_an_unknown_variable_is_named_in_a_warning(monkeypatch, caplog):
+    import logging
+
+    from pnet_cds.settings import unknown_variables
+    from tests.conftest import make_app
+
+    assert unknown_variables({"PNET_CDS_AUDIT_ENABLE": "no", "PNET_CDS_AUTH": "on", "PNET_CDS_TEST_POSTGRES_URL": "x",
+                              "OTHER": "1"}) == ["PNET_CDS_AUDIT_ENABLE"]
+    monkeypatch.setenv("PNET_CDS_AUDIT_ENABLE", "no")
+    with caplog.at_level(logging.WARNING, logger="pnet_cds"):
+        make_app()
+    assert "PNET_CDS_AUDIT_ENABLE is not a setting of this service and is ignored" in caplog.text
