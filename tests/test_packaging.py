@@ -47,3 +47,32 @@ def test_catalog_writes_where_it_is_told(tmp_path, monkeypatch, capsys):
     assert "ssa-in-insulinoma" in (tmp_path / "out" / "rules.md").read_text(encoding="utf-8")
     assert main(["catalog", "--output", "out/rules.md", "--check"]) == 0
     assert not (ROOT / "service" / "docs").exists()
+
+
+def _third_party_imports() -> set[str]:
+    import ast
+    import sys
+
+    names = set()
+    for path in (ROOT / "service").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {name for name in names if name not in sys.stdlib_module_names and name != "pnet_cds"}
+
+
+def test_every_imported_distribution_is_declared():
+    """A module the package imports must come from a distribution pyproject.toml names, not from whatever
+    another dependency happens to pull in (jinja2 and pydantic were missing)."""
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    declared = {re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+                for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    providers = packages_distributions()
+    undeclared = {module: providers.get(module) for module in _third_party_imports()
+                  if not {d.lower().replace("_", "-") for d in providers.get(module, [])} & declared}
+    assert not undeclared, f"imported but not declared in [project] dependencies: {undeclared}"
