@@ -14,17 +14,17 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, current_app, g, jsonify
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from . import metrics
 from .audit import AuditTrail
 from .auth import current_client, fhir_servers_of_caller
 from .engine import Evaluation, evaluate_hook
-from .errors import Problem, UnknownService
+from .errors import Problem, Unauthorized, UnknownService
 from .hook_request import HookRequest, parse_hook_request
 from .limits import RequestLimits, check_request_limits
 from .patient_data import DataSettings, gather_patient_data
-from .responses import read_json_body, status_and_kind
+from .responses import error_response, read_json_body, status_and_kind
 from .settings import Settings
 from .state import CdsState, current_state
 
@@ -59,6 +59,16 @@ def call_service(service_id: str) -> Response:
     metrics.count_cards(rule_id for rule_id, _ in evaluation.issued)
     record_call(service_id, hook_request, evaluation, 200, "cards" if evaluation.issued else "no-cards", started)
     return jsonify(evaluation.response())
+
+
+@bp.errorhandler(Unauthorized)
+def refused(error: Unauthorized) -> Response:
+    """A hook call refused by authentication (raised before the view ran) is audited like any other failed
+    call, then answered as every error is."""
+    if request.endpoint == "cds.call_service":
+        started = g.get("request_started", time.perf_counter())
+        record_call(str((request.view_args or {}).get("service_id")), None, None, error.status, error.kind, started)
+    return error_response(error)
 
 
 def known_service(service_id: str) -> dict:

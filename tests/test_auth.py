@@ -391,3 +391,24 @@ def test_verified_claims_are_kept_for_the_request(secure_app):
         verified = current_client()
         assert verified.claims["iss"] == EHR_ISS and verified.claims["tenant"] == "tenant-a"
         assert verified.issuer.iss == EHR_ISS and verified.jti == verified.claims["jti"]
+
+
+def test_a_refused_call_goes_through_the_one_error_handler_and_the_ops_layer(secure, secure_app):
+    """The 401 is raised and answered like every other error: JSON, CORS, request id, counted, audited."""
+    from prometheus_client import REGISTRY
+
+    from pnet_cds.store import audit, store_of
+
+    labels = {"service": "pnet-patient-view", "endpoint": "cds.call_service", "status": "401"}
+    before = REGISTRY.get_sample_value("pnet_cds_errors_total", labels) or 0
+    response = secure.post("/cds-services/pnet-patient-view", json=patient_view_body(secure_app),
+                           headers={"X-Request-Id": "refused-1", "Origin": "https://ehr.example.org"})
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "unauthorized", "message": GENERIC_MESSAGE}
+    assert response.headers["X-Request-Id"] == "refused-1"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert REGISTRY.get_sample_value("pnet_cds_errors_total", labels) == before + 1
+    assert secure_app.extensions["pnet_cds_audit"].flush(timeout=10)
+    [row] = store_of(secure_app).read(audit.select().where(audit.c.request_id == "refused-1"))
+    assert (row.service, row.status, row.outcome, row.issuer, row.hook) == (
+        "pnet-patient-view", 401, "unauthorized", None, None)
