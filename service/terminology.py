@@ -22,6 +22,7 @@ LOINC = "http://loinc.org"
 HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 CPT = "http://www.ama-assn.org/go/cpt"
 UMLS = "http://terminology.hl7.org/CodeSystem/umls"
+ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 
 # Other spellings of the same code systems seen in real EHR payloads.
 SYSTEM_ALIASES = {
@@ -36,6 +37,8 @@ SYSTEM_ALIASES = {
     "urn:oid:2.16.840.1.113883.6.285": HCPCS,
     "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": HCPCS,
     "urn:oid:2.16.840.1.113883.6.12": CPT,
+    "urn:oid:2.16.840.1.113883.6.43.1": ICDO3,
+    "http://hl7.org/fhir/sid/icd-o-3": ICDO3,  # an older spelling still seen in oncology profiles
 }
 
 KINDS = {"condition", "drug", "lab", "procedure", "imaging", "service"}

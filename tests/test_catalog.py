@@ -23,13 +23,16 @@ def test_committed_catalog_is_up_to_date():
 def test_catalog_lists_each_rule_with_its_numbers_links_and_cases():
     text = render_catalog(CARDS)
     section = text[text.index("## 22. `streptozocin-renal-function`"):text.index("## 23.")]
-    assert "warning (variant `renal-impairment`); info (variant `no-renal-result`)" in section
+    assert ("warning (variant `renal-impairment`); info (variant `egfr-not-comparable`); "
+            "info (variant `no-renal-result`)") in section
     assert "| `egfr_threshold` | 60 |" in section and "| `renal_window_days` | 30 |" in section
     assert '"Streptozocin combinations"' in section
     assert "- fires: `streptozocin-renal-function--egfr-48` (variant `renal-impairment`)" in section
     assert "- silent: `streptozocin-renal-function--no-pnet`" in section
     rule_18 = text[text.index("## 18."):text.index("## 19.")]
-    assert "- todo: `temozolomide-pjp-prophylaxis--with-thalidomide-not-detectable`" in rule_18
+    assert "warning (variant `default`); info (variant `schedule-not-readable`)" in rule_18
+    assert ("- silent: `temozolomide-pjp-prophylaxis--everolimus-active-five-day-course` (v2 - the partner drug alone "
+            "does not call for prophylaxis; the 5-day course is not dose-intense)") in rule_18
     assert "(https://doi.org/10.1200/JCO.22.01013)" in text
 
 

@@ -18,7 +18,8 @@ LOINC = "http://loinc.org"
 HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 CPT = "http://www.ama-assn.org/go/cpt"
 UMLS = "http://terminology.hl7.org/CodeSystem/umls"
-SYSTEMS = {SNOMED, ICD10CM, RXNORM, LOINC, HCPCS, CPT, UMLS}
+ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
+SYSTEMS = {SNOMED, ICD10CM, RXNORM, LOINC, HCPCS, CPT, UMLS, ICDO3}
 RXNORM_TTYS = {"IN", "PIN", "MIN", "SCD", "SBD", "BN"}
 DRUG_TTYS = RXNORM_TTYS | {"HCPCS", "SNOMED"}
 FORMULATIONS = {"short-acting", "long-acting", "oral"}
@@ -32,7 +33,7 @@ REQUIRED_IDS = {
     "octreotide", "lanreotide", "pasireotide", "somatostatin-analogs", "lutetium-lu177-dotatate", "everolimus",
     "sunitinib", "temozolomide", "capecitabine", "streptozocin", "fluorouracil", "doxorubicin", "dacarbazine",
     "oxaliplatin", "cytotoxic-chemotherapy", "diazoxide", "proton-pump-inhibitors", "pjp-prophylaxis",
-    "bevacizumab", "checkpoint-inhibitors", "potassium-chloride", "magnesium-sulfate",
+    "bevacizumab", "thalidomide", "checkpoint-inhibitors", "potassium-chloride", "magnesium-sulfate",
     "cbc-panel", "hemoglobin", "leukocytes", "platelets", "neutrophils", "cbc-components", "potassium",
     "magnesium", "hba1c", "glucose", "fasting-glucose", "creatinine", "egfr", "tsh", "systolic-bp",
     "blood-pressure-panel", "urine-protein", "basic-metabolic-panel",

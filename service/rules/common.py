@@ -388,7 +388,9 @@ def describe_result(observation: dict) -> str:
     """"Potassium 2.9 mmol/L (ref 3.5–5.1) on 2026-05-28" for card detail."""
     name = display_of(observation.get("code"), "result")
     measured = quantity(observation)
-    value = f"{measured[0]:g} {measured[1]}".strip() if measured else display_of(observation.get("valueCodeableConcept"), "")
+    comparator = as_dict(observation.get("valueQuantity")).get("comparator") or ""  # ">60" must not read as 60
+    value = (f"{comparator}{measured[0]:g} {measured[1]}".strip() if measured
+             else display_of(observation.get("valueCodeableConcept"), ""))
     ranges = []
     for reference in observation.get("referenceRange") or []:
         low, high = (reference.get("low") or {}).get("value"), (reference.get("high") or {}).get("value")

@@ -2,7 +2,8 @@
 
 from .builder import Patient, qty
 from .codes import ICD_C25_4, PNET_WD
-from .therapy_codes import ATEZOLIZUMAB, ICD_C7A_1, KEYTRUDA, PEMBROLIZUMAB, PNET_NEC, text_condition
+from .therapy_codes import (ATEZOLIZUMAB, ICD_C7A_1, ICDO3_NEC, ICDO3_NET_G2_G3, KEYTRUDA, PEMBROLIZUMAB, PNET_NEC,
+                            text_condition, with_histology)
 
 RULE = "checkpoint-inhibitor-in-wd-net"
 ICI_DOSE = dict(dose=qty(200, "mg"), timing={"repeat": {"frequency": 1, "period": 3, "periodUnit": "wk"}})
@@ -60,6 +61,23 @@ def resolved_pnet():
     return p
 
 
+def keytruda_wd_grade_3_net():
+    """v2: a well-differentiated grade 3 NET (8249/3 in the mCODE histology extension) is a well-differentiated pNET."""
+    p = Patient("ici-wd-g3", "Sina", "Immuno")
+    with_histology(p.condition(ICD_C25_4, onset_days=300, text="Pancreatic NET G3, well differentiated"),
+                   ICDO3_NET_G2_G3)
+    p.draft_med(KEYTRUDA, **ICI_DOSE)
+    return p
+
+
+def pembrolizumab_nec_morphology():
+    """v2: the pancreatic neoplasm's morphology is NEC (ICD-O-3 8246/3 beside C25.4 in the condition code)."""
+    p = Patient("ici-nec-morph", "Timo", "Immuno", gender="male")
+    p.condition(ICD_C25_4, ICDO3_NEC, onset_days=100)
+    p.draft_med(PEMBROLIZUMAB, **ICI_DOSE)
+    return p
+
+
 FIXTURES = {
     f"{RULE}--pembrolizumab-wd-pnet": pembrolizumab_wd_pnet,
     f"{RULE}--keytruda-product-code-icd10-only": keytruda_product_code_icd10_only,
@@ -68,4 +86,6 @@ FIXTURES = {
     f"{RULE}--c7a1-with-c25-4": c7a1_with_c25_4,
     f"{RULE}--melanoma-no-pnet": melanoma_no_pnet,
     f"{RULE}--resolved-pnet": resolved_pnet,
+    f"{RULE}--keytruda-wd-grade-3-net": keytruda_wd_grade_3_net,
+    f"{RULE}--pembrolizumab-nec-morphology": pembrolizumab_nec_morphology,
 }

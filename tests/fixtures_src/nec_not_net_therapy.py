@@ -1,8 +1,10 @@
 """Fixtures for rule 20 `nec-not-net-therapy`."""
 
-from .builder import Patient, qty
+from .builder import Patient, ago, qty
 from .codes import EVEROLIMUS_10, ICD_C25_4, LANREOTIDE, OCTREOTIDE_SC, PNET_WD, VIPOMA
-from .therapy_codes import ICD_C7A_1, LUTATHERA, NEC_POORLY_DIFF, PNET_NEC, SUTENT_50
+from .therapy_codes import (HIGH_GRADE, ICD_C7A_1, ICDO3_LARGE_CELL_NEC, ICDO3_NEC_PANCREAS_PAIR, ICDO3_NET_G2_G3,
+                            ICDO3_SMALL_CELL_LUNG_PAIR, LUTATHERA, NEC_POORLY_DIFF, PNET_NEC, SUTENT_50,
+                            with_histology)
 
 RULE = "nec-not-net-therapy"
 DAILY = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
@@ -71,6 +73,48 @@ def refuted_nec():
     return p
 
 
+def everolimus_nec_morphology_in_mcode_extension():
+    """v2: the NEC is said only by the morphology: a C25.4 cancer condition with the mCODE histology extension
+    ICD-O-3 8013/3 (large cell neuroendocrine carcinoma)."""
+    p = Patient("nec-morph-ext", "Fabian", "Carcinoma", gender="male")
+    with_histology(p.condition(ICD_C25_4, onset_days=45), ICDO3_LARGE_CELL_NEC)
+    p.draft_med(EVEROLIMUS_10, dose=qty(10, "mg"), timing=DAILY)
+    return p
+
+
+def sunitinib_registry_morphology_pair():
+    """v2: a tumour-registry condition coded only "8246/3-C25.4" (ICD-O-3 morphology-topography) beside the
+    problem-list C25.4; sunitinib by product code."""
+    p = Patient("nec-registry", "Gerda", "Carcinoma")
+    p.condition(ICD_C25_4, onset_days=120)
+    p.condition(ICDO3_NEC_PANCREAS_PAIR, onset_days=120)
+    p.draft_med(SUTENT_50, dose=qty(37.5, "mg"), timing=DAILY)
+    return p
+
+
+def well_differentiated_grade_3_net():
+    """v2 near miss: a well-differentiated grade 3 NET (ICD-O-3 8249/3 morphology, "high grade", Ki-67 in the
+    text) is not a neuroendocrine carcinoma."""
+    p = Patient("nec-wd-g3", "Hanno", "Carcinoma", gender="male")
+    with_histology(p.condition(PNET_WD, onset_days=200,
+                               text="Well-differentiated pancreatic NET, grade 3 (Ki-67 28 %)"), ICDO3_NET_G2_G3)
+    p._add({"resourceType": "Observation", "id": p._id("grade"), "status": "final", "subject": p.ref,
+            "code": {"text": "Histologic grade"}, "effectiveDateTime": ago(200),
+            "valueCodeableConcept": {"coding": [HIGH_GRADE], "text": "G3"}})
+    p.draft_med(EVEROLIMUS_10, dose=qty(10, "mg"), timing=DAILY)
+    return p
+
+
+def small_cell_lung_with_wd_pnet():
+    """v2 near miss: a small cell NEC of the lung (registry pair 8041/3-C34.1) beside a well-differentiated pNET:
+    the carcinoma is not the pancreatic neoplasm."""
+    p = Patient("nec-lung", "Irma", "Carcinoma")
+    p.condition(PNET_WD, onset_days=900)
+    p.condition(ICDO3_SMALL_CELL_LUNG_PAIR, onset_days=60, text="Small cell carcinoma, right upper lobe")
+    p.draft_med(EVEROLIMUS_10, dose=qty(10, "mg"), timing=DAILY)
+    return p
+
+
 FIXTURES = {
     f"{RULE}--everolimus-pancreatic-nec": everolimus_pancreatic_nec,
     f"{RULE}--sunitinib-product-code-c7a1-with-c25-4": sunitinib_product_code_c7a1_with_c25_4,
@@ -80,4 +124,8 @@ FIXTURES = {
     f"{RULE}--c7a1-alone-no-pancreas": c7a1_alone_no_pancreas,
     f"{RULE}--octreotide-nec-with-vipoma": octreotide_nec_with_vipoma,
     f"{RULE}--refuted-nec": refuted_nec,
+    f"{RULE}--everolimus-nec-morphology-in-mcode-extension": everolimus_nec_morphology_in_mcode_extension,
+    f"{RULE}--sunitinib-registry-morphology-pair": sunitinib_registry_morphology_pair,
+    f"{RULE}--well-differentiated-grade-3-net": well_differentiated_grade_3_net,
+    f"{RULE}--small-cell-lung-with-wd-pnet": small_cell_lung_with_wd_pnet,
 }
