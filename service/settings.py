@@ -8,6 +8,10 @@ Settings object and never parses configuration itself. Booleans have one parser 
 1/0, yes/no, on/off in any case, nothing else (`PNET_CDS_ALLOW_HTTP_FHIR=off` means off, and
 `PNET_CDS_AUDIT_ENABLED=maybe` stops start-up instead of being read as "on").
 
+Adding a setting: one field on `Settings` below (type, default, parser), one row in the README's table;
+request code reads it as `current_state().settings.<name>` (or gets it passed down), never from
+`app.config`, which holds only Flask's own keys (tests/test_settings.py checks both).
+
 A leaf module: it imports nothing of ours. The README's configuration table lists the variables.
 """
 
