@@ -26,6 +26,7 @@ tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(
 assert tops == {"pnet_cds"}, f"top-level names other than pnet_cds: {sorted(tops)}"
 for needed in ("pnet_cds/hooks.json", "pnet_cds/openapi.yaml", "pnet_cds/schemas/card-file.schema.json",
                "pnet_cds/card_files/ssa-in-insulinoma.yaml", "pnet_cds/card_files/valuesets/basic-metabolic-panel.yaml",
+               "pnet_cds/card_files/service/draft-not-checked.yaml",
                "pnet_cds/fhir_fixtures/ssa-in-insulinoma--octreotide-sc-malignant-insulinoma.json",
                "pnet_cds/migrations/script.py.mako", "pnet_cds/migrations/versions/0001_initial.py",
                "pnet_cds/static/sandbox/index.html", "pnet_cds/presets/cds-hooks-sandbox.json"):

@@ -149,14 +149,15 @@ def render_card(spec: CardSpec, finding: Finding, patient_id: str,
     if len(summary) > SUMMARY_LIMIT:
         summary = summary[: SUMMARY_LIMIT - 1].rstrip() + "…"
     detail = compiled["detail"](facts).strip() + local_policy_line(spec, facts)
-    detail += f"\n\n**Source:** {spec.source['label']}: {spec.source['reference']}. Rule `{spec.id}`."
     card = {
         "uuid": new_uuid(),
         "summary": summary,
         "detail": detail,
         "indicator": compiled["indicator"],
+        # EHRs (the CDS Hooks Sandbox among them) show source.label under the summary, so the source and
+        # its section are named there, once; the rule id is source.topic.code.
         "source": {
-            "label": spec.source["label"],
+            "label": source_label(spec.source),
             "url": spec.source.get("url"),
             "topic": {"system": TOPIC_SYSTEM, "code": spec.id, "display": spec.title},
         },
@@ -171,6 +172,11 @@ def render_card(spec: CardSpec, finding: Finding, patient_id: str,
     if card["suggestions"]:
         card["selectionBehavior"] = compiled["selectionBehavior"]
     return prune_empty(card)
+
+
+def source_label(source: dict) -> str:
+    """"<label>: <reference>", e.g. 'UpToDate: … (topic 90664): "Sunitinib"'."""
+    return f"{source['label']}: {source['reference']}"
 
 
 def local_policy_line(spec: CardSpec, facts: dict) -> str:

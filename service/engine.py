@@ -43,6 +43,7 @@ class Evaluation:
     skipped: dict[str, str] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     skipped_resources: list[dict] = field(default_factory=list)
+    intake: dict = field(default_factory=dict)  # service/intake.py: normalised, other patients, drafts
 
     @property
     def cards(self) -> list[dict]:
@@ -54,7 +55,7 @@ class Evaluation:
         nothing is lost silently."""
         body: dict = {"cards": self.cards}
         parts = (("skippedRules", self.skipped), ("failedRules", self.failed),
-                 ("skippedResources", self.skipped_resources))
+                 ("skippedResources", self.skipped_resources), *self.intake.items())
         if any(value for _, value in parts):
             body["extension"] = {EXTENSION_KEY: {key: value for key, value in parts if value}}
         return body

@@ -22,7 +22,9 @@ from .auth import current_client, fhir_servers_of_caller
 from .engine import Evaluation, evaluate_hook
 from .errors import Problem, Unauthorized, UnknownService
 from .hook_request import HookRequest, parse_hook_request
+from .intake import Intake
 from .limits import RequestLimits, check_request_limits
+from .notices import fold_intake
 from .patient_data import DataSettings, gather_patient_data
 from .responses import error_response, read_json_body, status_and_kind
 from .settings import Settings
@@ -81,11 +83,16 @@ def known_service(service_id: str) -> dict:
 
 
 def evaluate(service: dict, hook_request: HookRequest, started: float) -> Evaluation:
-    """Gather the patient data for `hook_request` and run the hook's rules over it."""
-    record = gather_patient_data(hook_request, service.get("prefetch", {}), data_settings(state().settings),
-                                 state().session)
+    """Read the drafts and gather the patient data for `hook_request` (intake: normalise, keep to the
+    request's patient, list what could not be read), then run the hook's rules over it."""
+    settings = data_settings(state().settings)
+    intake = Intake(hook_request.patient_id, strict=not settings.lenient, validation_cache=settings.validation_cache)
+    intake.read_drafts(hook_request)
+    record = gather_patient_data(hook_request, service.get("prefetch", {}), settings, state().session, intake)
+    intake.check_drug_identity(record)
     evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
                                state().new_uuid)
+    fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)  # and logs what intake found
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service["id"], hook_request.hook_instance, record.count(),
              ",".join(evaluation.fired) or "-", ",".join(evaluation.skipped) or "-",

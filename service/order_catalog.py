@@ -16,13 +16,17 @@ import uuid
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/medicationrequest-category"
 UNIT_WORDS = {"ug": "micrograms"}
 MAX_DOSE = 100_000  # a bound on what the sandbox accepts, not a clinical limit
 
 
 def _med(code: str, display: str, dose: tuple[float, str] | None = None, timing: dict | None = None,
          sig: str | None = None) -> dict:
+    # `category` as ONE object, not the list R4 wants: what the published CDS Hooks Sandbox sends
+    # (tests/data/sandbox-wire), so the page exercises the service's tolerant reader the same way.
     resource: dict = {"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+                "category": {"coding": [{"system": CATEGORY, "code": "outpatient"}]},
                 "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code, "display": display}],
                                               "text": display}}
     if dose or timing or sig:
@@ -78,7 +82,8 @@ ORDERS: dict[str, dict] = {
                          _med("845507", "everolimus 10 MG Oral Tablet", (10, "mg"), DAILY, "orally once daily"),
                          "orally once daily"),
     "sunitinib": _entry("Sunitinib 37.5 mg orally once daily (continuous)", "Targeted therapy",
-                        _med("357977", "sunitinib", (37.5, "mg"), DAILY, "orally once daily, continuous"),
+                        _med("1541890", "sunitinib 37.5 MG Oral Capsule", (37.5, "mg"), DAILY,
+                             "orally once daily, continuous"),
                         "orally once daily, continuous"),
     "capecitabine": _entry("Capecitabine 750 mg/m2 twice daily, days 1-14 (CAPTEM)", "Chemotherapy",
                            _med("200328", "capecitabine 500 MG Oral Tablet", (750, "mg/m2"), TWICE_DAILY,
@@ -120,8 +125,9 @@ def standard_dose(key: str) -> dict | None:
     return {"value": quantity["value"], "unit": quantity["unit"]} if quantity else None
 
 
-def draft_order(key: str, patient_id: str, dose: float | None = None) -> dict:
-    """A new draft resource for catalog entry `key`, with `dose` (in the entry's unit) when given.
+def draft_order(key: str, patient_id: str, dose: float | None = None, authored_on: str | None = None) -> dict:
+    """A new draft resource for catalog entry `key`, with `dose` (in the entry's unit) when given and
+    `authoredOn` (a date, as the CDS Hooks Sandbox sends it) when given.
     Raises KeyError listing the known keys, ValueError for a dose the entry cannot take."""
     if key not in ORDERS:
         raise KeyError(f"unknown order {key!r}; known: {', '.join(ORDERS)}")
@@ -130,6 +136,8 @@ def draft_order(key: str, patient_id: str, dose: float | None = None) -> dict:
         _set_dose(key, resource, dose)
     resource["id"] = f"draft-{key}-{uuid.uuid4().hex[:8]}"
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
+    if authored_on:
+        resource["authoredOn"] = authored_on
     return resource
 
 

@@ -22,6 +22,7 @@ import requests
 from .errors import BadHookRequest, FhirServerError, Problem
 from .fhir_client import FhirClient, next_link
 from .hook_request import HookRequest
+from .intake import Intake
 from .record import PatientRecord, ValidationCache
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,11 @@ class DataSettings:
 
 
 def gather_patient_data(request: HookRequest, templates: dict[str, str], settings: DataSettings,
-                        session: requests.Session) -> PatientRecord:
-    """Build the PatientRecord for `request` from its prefetch and, where needed, the FHIR server."""
-    record = PatientRecord(lenient=settings.lenient, validation_cache=settings.validation_cache)
+                        session: requests.Session, intake: Intake | None = None) -> PatientRecord:
+    """Build the PatientRecord for `request` from its prefetch and, where needed, the FHIR server. Every
+    prefetched or fetched resource passes `intake` (normalised, this patient's only) on its way in."""
+    intake = intake or Intake(request.patient_id, strict=not settings.lenient)
+    record = PatientRecord(lenient=settings.lenient, validation_cache=settings.validation_cache, admit=intake.admit)
     for index, resource in enumerate(request.draft_orders):
         record.add_draft(resource, f"/context/draftOrders/entry/{index}/resource")
     # Draft orders are few and are what the clinician is signing: all of them must be valid FHIR, so an
@@ -94,9 +97,9 @@ def _add_bundle_or_resource(record: PatientRecord, value: dict, pointer: str) ->
     if not isinstance(entries, list):  # a Bundle whose entries cannot be read must not look like "no data"
         raise BadHookRequest("a prefetch Bundle is not valid", [Problem(f"{pointer}/entry", "must be an array")])
     for index, entry in enumerate(entries):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(resource, dict) and resource.get("resourceType") != "OperationOutcome":
-            record.add(resource, f"{pointer}/entry/{index}/resource")
+        resource = entry.get("resource") if isinstance(entry, dict) else entry
+        if not (isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"):
+            record.add(resource, f"{pointer}/entry/{index}/resource")  # type: ignore[arg-type]  # intake reports what is not a resource
 
 
 def _follow_prefetch_pages(record: PatientRecord, key: str, bundle: dict, client: FhirClient | None) -> None:

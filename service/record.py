@@ -12,7 +12,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Collection
+from typing import Callable, Collection
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
@@ -114,10 +114,13 @@ class PatientRecord:
     _code_index: dict[str, dict[tuple[str, str], list[dict]]] = field(default_factory=dict)
     memo: dict = field(default_factory=dict)
     _position: dict[int, int] = field(default_factory=dict)
+    admit: Callable[[dict, str], bool] | None = None  # intake's gate (service/intake.py): normalise, one patient
 
     def add(self, resource: dict, pointer: str) -> None:
-        """Index one raw resource found at `pointer` in the request (or fetched)."""
-        kind = resource.get("resourceType")
+        """Index one raw resource found at `pointer` in the request (or fetched), if `admit` lets it in."""
+        if self.admit is not None and not self.admit(resource, pointer):
+            return
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(kind, str):
             return
         resources = self.by_type.setdefault(kind, [])
@@ -192,29 +195,35 @@ class PatientRecord:
         return None
 
     def _validate(self, resource: dict) -> None:
-        pointer = self.pointers.get(id(resource), "")
-        fingerprint = None
-        if self.validation_cache is not None:
-            try:
-                fingerprint = self.validation_cache.fingerprint(resource)
-            except (TypeError, ValueError, RecursionError):
-                fingerprint = None  # not canonical JSON: validation below says what is wrong
-            if fingerprint is not None and self.validation_cache.known_valid(fingerprint):
-                self._validated.add(id(resource))
-                return
-        try:
-            model = get_fhir_model_class(resource.get("resourceType"))
-            model.model_validate(resource)
-        except (ValidationError, KeyError, ValueError, TypeError, RecursionError) as exc:
-            self._invalid.add(id(resource))
-            problem = Problem(pointer, _summarise_validation_error(resource, exc))
-            if not self.lenient:
-                raise InvalidFhirResource("a FHIR resource in the request is not valid FHIR R4", [problem]) from None
-            self.skipped.append(problem)
+        message = validation_problem(resource, self.validation_cache)
+        if message is None:
+            self._validated.add(id(resource))
             return
-        self._validated.add(id(resource))
-        if fingerprint is not None and self.validation_cache is not None:
-            self.validation_cache.remember_valid(fingerprint)
+        self._invalid.add(id(resource))
+        problem = Problem(self.pointers.get(id(resource), ""), message)
+        if not self.lenient:
+            raise InvalidFhirResource("a FHIR resource in the request is not valid FHIR R4", [problem]) from None
+        self.skipped.append(problem)
+
+
+def validation_problem(resource: dict, cache: ValidationCache | None = None) -> str | None:
+    """None when `resource` is valid FHIR R4 (R4B models), else what is wrong with it (no values quoted).
+    With a cache, a resource whose fingerprint was found valid before is not validated again."""
+    fingerprint = None
+    if cache is not None:
+        try:
+            fingerprint = cache.fingerprint(resource)
+        except (TypeError, ValueError, RecursionError):
+            fingerprint = None  # not canonical JSON: validation below says what is wrong
+        if fingerprint is not None and cache.known_valid(fingerprint):
+            return None
+    try:
+        get_fhir_model_class(resource.get("resourceType")).model_validate(resource)
+    except (ValidationError, KeyError, ValueError, TypeError, RecursionError) as exc:
+        return _summarise_validation_error(resource, exc)
+    if fingerprint is not None and cache is not None:
+        cache.remember_valid(fingerprint)
+    return None
 
 
 def _summarise_validation_error(resource: dict, exc: Exception) -> str:

@@ -116,7 +116,7 @@ def new_order(key: str) -> Response:
     if key not in ORDERS:
         raise NotFound(f"no order {key!r} in the catalog", [Problem("", f"known: {', '.join(ORDERS)}")])
     try:
-        resource = draft_order(key, body["patientId"], body.get("dose"))
+        resource = draft_order(key, body["patientId"], body.get("dose"), state().now().date().isoformat())
     except ValueError as exc:
         raise BadHookRequest(str(exc), [Problem("/dose", str(exc))]) from None
     return jsonify(resource)

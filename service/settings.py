@@ -169,7 +169,7 @@ class Settings:
     fhir_timeout_seconds: float = setting(2.0, positive_number)
     fhir_max_pages: int = setting(10, integer(1))
     fhir_max_response_bytes: int = setting(20 * MIB, integer(1))
-    fhir_validation: str = setting("strict", choice("strict", "lenient"))
+    fhir_validation: str = setting("lenient", choice("lenient", "strict"))  # intake.py: skip and report; strict: 400
     validation_cache_size: int = setting(50_000, integer(0))
     cors_origins: tuple[str, ...] = setting(("*",), url_list)
     # who may call (service/auth.py, service/issuers.py)

@@ -68,9 +68,11 @@ def _warm_fhir_models() -> None:
     otherwise pay ~200 ms for them."""
     from fhir.resources.R4B import get_fhir_model_class
 
+    from . import fhir_shape
     from .hook_request import schema_problems
 
     for resource_type in WARM_RESOURCE_TYPES:
         get_fhir_model_class(resource_type)
+    fhir_shape.warm(WARM_RESOURCE_TYPES)  # the tolerant reader's map of list fields (service/intake.py)
     for hook in ("patient-view", "order-select", "order-sign"):
         schema_problems({"hook": hook})  # builds (and checks) the request validators once

@@ -46,8 +46,8 @@ KINDS = {"condition", "drug", "lab", "procedure", "imaging", "service"}
 
 def normalise_coding(system: str | None, code: str | None) -> tuple[str, str] | None:
     """Return the (system, code) pair in the form value sets store, or None when either is missing."""
-    if not system or not code:
-        return None
+    if not system or not code or not isinstance(system, str) or not isinstance(code, str):
+        return None  # a malformed coding names nothing (intake has reported it)
     system = SYSTEM_ALIASES.get(system.strip(), system.strip())
     code = code.strip()
     if system == ICD10CM:

@@ -41,3 +41,18 @@ def test_http_measurement_runs_both_apps_without_errors():
     assert rows[0]["service"]["requests"] > 0 and rows[0]["service"]["errors"] == 0
     assert rows[0]["bare"]["requests"] > 0 and rows[0]["bare"]["errors"] == 0
     assert rows[0]["service_worker_peak_rss_mb"] > 10
+
+
+def test_intake_bench_admits_every_prefetched_resource_of_the_generated_patient():
+    import json
+
+    from bench.intake import intake_only
+    from bench.run import hook_body
+    from pnet_cds.hook_request import parse_hook_request
+
+    from .conftest import make_app
+
+    raw, _ = hook_body(20, make_app())
+    body = json.loads(raw)
+    prefetched = sum(len((bundle or {}).get("entry") or []) for bundle in body["prefetch"].values())
+    assert intake_only(parse_hook_request(body, "order-sign"), None) == prefetched > 20

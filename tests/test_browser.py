@@ -242,6 +242,7 @@ def test_hook_choice_shapes_the_request_order_select_selections_and_patient_view
         fire_and_get_card(driver, "ssa-in-insulinoma")
         sent = json.loads(driver.find_element(By.ID, "raw-request-json").get_attribute("textContent"))
         assert sent["hook"] == "order-select" and sent["context"]["selections"] == [ref]
+        assert "type" not in sent["context"]["draftOrders"]  # as the published CDS Hooks Sandbox sends it
 
         Select(driver.find_element(By.ID, "service-select")).select_by_value("pnet-patient-view")
         assert not driver.find_element(By.ID, "order-entry").is_displayed()

@@ -99,10 +99,17 @@ def test_fhir_authorization_without_fhir_server_is_400(harness):
     assert "/fhirServer" in _problem_pointers(response)
 
 
-def test_invalid_fhir_draft_is_400_naming_its_place(harness):
-    body = harness.request(FIXTURE, "order-sign")
+@pytest.fixture
+def strict():
+    """FHIR_VALIDATION=strict: every invalid resource a rule reads is a 400 (for testing an EHR's output)."""
+    from .conftest import Harness
+    return Harness(make_app(FHIR_VALIDATION="strict"))
+
+
+def test_invalid_fhir_draft_is_400_naming_its_place_in_strict_mode(strict):
+    body = strict.request(FIXTURE, "order-sign")
     body["context"]["draftOrders"]["entry"][0]["resource"]["status"] = 42
-    response = harness.post("pnet-order-sign", body)
+    response = strict.post("pnet-order-sign", body)
     assert response.status_code == 400
     body = response.get_json()
     assert body["error"] == "invalid-fhir-resource"
@@ -110,30 +117,52 @@ def test_invalid_fhir_draft_is_400_naming_its_place(harness):
     assert "status" in body["problems"][0]["message"]
 
 
+def test_invalid_fhir_draft_gets_the_not_checked_card_by_default(harness):
+    body = harness.request(FIXTURE, "order-sign")
+    body["context"]["draftOrders"]["entry"][0]["resource"]["status"] = 42
+    response = harness.post("pnet-order-sign", body)
+    assert response.status_code == 200
+    [card] = response.get_json()["cards"]
+    assert card["source"]["topic"]["code"] == "draft-not-checked"
+    assert card["indicator"] == "info"
+    assert "status: must be a string, got a number" in card["detail"]
+    [note] = response.get_json()["extension"]["org.pnet-cds.evaluation"]["draftsNotChecked"]
+    assert note["pointer"] == "/context/draftOrders/entry/0/resource"
+
+
 @pytest.mark.parametrize("field, value", [
     ("medicationReference", "Medication/not-an-object"),
     ("medicationCodeableConcept", ["not", "an", "object"]),
-    ("dosageInstruction", {"text": "not a list"}),
+    ("dosageInstruction", "not a list, and not a Dosage either"),
 ])
-def test_wrongly_shaped_draft_fields_are_400_not_500(harness, field, value):
-    body = harness.request(FIXTURE, "order-sign")
+def test_wrongly_shaped_draft_fields_are_400_not_500_in_strict_mode(strict, field, value):
+    body = strict.request(FIXTURE, "order-sign")
     body["context"]["draftOrders"]["entry"][0]["resource"][field] = value
-    response = harness.post("pnet-order-sign", body)
+    response = strict.post("pnet-order-sign", body)
     assert response.status_code == 400, response.get_json()
     assert response.get_json()["problems"][0]["pointer"].startswith("/context/draftOrders/entry/0")
 
 
-def test_invalid_prefetched_condition_is_400_naming_its_place(harness):
+def test_a_single_dosage_object_where_r4_wants_a_list_is_read(harness):
     body = harness.request(FIXTURE, "order-sign")
-    body["prefetch"]["conditions"]["entry"][0]["resource"]["onsetDateTime"] = "yesterday"
+    draft = body["context"]["draftOrders"]["entry"][0]["resource"]
+    draft["dosageInstruction"] = draft["dosageInstruction"][0]
     response = harness.post("pnet-order-sign", body)
+    assert response.status_code == 200
+    assert [c["source"]["topic"]["code"] for c in response.get_json()["cards"]] == ["ssa-in-insulinoma"]
+    normalised = response.get_json()["extension"]["org.pnet-cds.evaluation"]["normalised"]
+    assert normalised == {"MedicationRequest.dosageInstruction": 1}
+
+
+def test_invalid_prefetched_condition_is_400_naming_its_place_in_strict_mode(strict):
+    body = strict.request(FIXTURE, "order-sign")
+    body["prefetch"]["conditions"]["entry"][0]["resource"]["onsetDateTime"] = "yesterday"
+    response = strict.post("pnet-order-sign", body)
     assert response.status_code == 400
     assert response.get_json()["problems"][0]["pointer"] == "/prefetch/conditions/entry/0/resource"
 
 
-def test_invalid_resource_is_skipped_and_reported_in_lenient_mode():
-    from .conftest import Harness
-    harness = Harness(make_app(FHIR_VALIDATION="lenient"))
+def test_invalid_resource_is_skipped_and_reported_by_default(harness):
     body = harness.request(FIXTURE, "order-sign")
     body["prefetch"]["conditions"]["entry"][0]["resource"]["onsetDateTime"] = "yesterday"
     response = harness.post("pnet-order-sign", body)

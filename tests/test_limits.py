@@ -124,7 +124,7 @@ def test_deeply_nested_prefetched_resource_is_400_naming_it():
     """Nesting inside a prefetched resource is caught when the resource is validated (not by walking the
     whole body up front, which was the largest cost of a big request)."""
     from .conftest import Harness, make_app
-    harness = Harness(make_app())
+    harness = Harness(make_app(FHIR_VALIDATION="strict"))
     body = harness.request("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign")
     extension = {"url": "http://example.org/x", "valueString": "a"}
     for _ in range(400):  # deep enough to exhaust the validator's recursion, shallow enough to send
@@ -135,3 +135,8 @@ def test_deeply_nested_prefetched_resource_is_400_naming_it():
     problem = response.get_json()["problems"][0]
     assert problem["pointer"] == "/prefetch/conditions/entry/0/resource"
     assert "nested too deeply" in problem["message"]
+    # by default (lenient) the resource is skipped and named, and the call answers
+    response = Harness(make_app()).post("pnet-order-sign", body)
+    assert response.status_code == 200
+    [skipped] = response.get_json()["extension"]["org.pnet-cds.evaluation"]["skippedResources"]
+    assert skipped["pointer"] == "/prefetch/conditions/entry/0/resource" and "nested too deeply" in skipped["message"]

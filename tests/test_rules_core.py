@@ -26,14 +26,14 @@ def test_ssa_in_insulinoma_card_names_drug_condition_and_replacements(harness):
     diazoxide, everolimus = card["suggestions"]
     assert card["selectionBehavior"] == "at-most-one"
     for suggestion in (diazoxide, everolimus):
-        delete, create = suggestion["actions"]
+        create, delete = suggestion["actions"]  # create first: the CDS Hooks Sandbox applies only the first
         assert delete == {"type": "delete", "description": "Remove the draft somatostatin analog order",
                           "resourceId": "MedicationRequest/ins-octreotide-medrx-2"}
         assert create["type"] == "create"
         assert create["resource"]["subject"] == {"reference": "Patient/ins-octreotide"}
         get_fhir_model_class("MedicationRequest").model_validate(create["resource"])
-    assert diazoxide["actions"][1]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "197593"
-    dosage = everolimus["actions"][1]["resource"]["dosageInstruction"][0]
+    assert diazoxide["actions"][0]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "197593"
+    dosage = everolimus["actions"][0]["resource"]["dosageInstruction"][0]
     assert dosage["doseAndRate"][0]["doseQuantity"] == {"value": 10, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
     assert dosage["timing"]["repeat"] == {"frequency": 1, "period": 1, "periodUnit": "d"}
     assert {"code": "sstr-avid-glucose-monitored", "display": "SSTR-avid disease on imaging; glucose monitored",

@@ -16,10 +16,16 @@ from .conftest import NOW, Harness, make_app
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 CAPECITABINE_DRAFT = {
     "resourceType": "MedicationRequest", "id": "extra-cape", "status": "draft", "intent": "order",
-    "subject": {"reference": "Patient/placeholder"},
+    "subject": {"reference": "Patient/placeholder"},  # set by capecitabine_draft: another patient's is a 400
     "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "200328",
                                               "display": "capecitabine 500 MG Oral Tablet"}]},
 }
+
+
+def capecitabine_draft(patient_id: str) -> dict:
+    draft = copy.deepcopy(CAPECITABINE_DRAFT)
+    draft["subject"] = {"reference": f"Patient/{patient_id}"}
+    return draft
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +241,7 @@ def test_chemotherapy_drafted_during_course_quotes_last_dose(harness):
 
 
 def test_chemotherapy_drafted_with_lutetium_in_the_same_session_gives_one_card(harness):
-    draft = copy.deepcopy(CAPECITABINE_DRAFT)
+    draft = capecitabine_draft("sched-first")
     cards = harness.cards_of("prrt-course-schedule--first-dose-200-mci", "order-sign",
                              "prrt-concurrent-chemotherapy", extra_drafts=[draft])
     assert len(cards) == 1
@@ -243,7 +249,7 @@ def test_chemotherapy_drafted_with_lutetium_in_the_same_session_gives_one_card(h
 
 
 def test_chemotherapy_selected_beside_an_unselected_lutetium_draft(harness):
-    draft = copy.deepcopy(CAPECITABINE_DRAFT)
+    draft = capecitabine_draft("sched-first")
     cards = harness.cards_of("prrt-course-schedule--first-dose-200-mci", "order-select",
                              "prrt-concurrent-chemotherapy", extra_drafts=[draft],
                              selections=["MedicationRequest/extra-cape"])
@@ -291,7 +297,7 @@ def test_baseline_labs_only_renal_missing_suggests_only_creatinine(harness):
 
 @pytest.mark.parametrize("hook", ["patient-view", "order-sign"])
 def test_cytopenia_referral_lists_low_results_and_suggests_referral(harness, hook):
-    extra = [copy.deepcopy(CAPECITABINE_DRAFT)] if hook == "order-sign" else None
+    extra = [capecitabine_draft("cyto-low")] if hook == "order-sign" else None
     card = one_card(harness, "post-prrt-cytopenia-referral--low-platelets-and-hemoglobin", hook,
                     "post-prrt-cytopenia-referral", extra_drafts=extra)
     assert card["indicator"] == "warning"
@@ -324,12 +330,25 @@ def test_cytopenia_referral_older_referral_does_not_cover_a_new_result(harness):
     assert f"No hematology referral is on record since {day(5)}" in plain(card)
 
 
-def test_lutetium_draft_with_an_invalid_dose_is_a_400_naming_its_place(harness):
+def _lutetium_request_with_dose_in_words(harness) -> dict:
     request = harness.request("prrt-course-schedule--first-dose-200-mci", "order-sign")
     set_lutetium_dose(200, "mCi")(request)
     request["context"]["draftOrders"]["entry"][0]["resource"]["dosageInstruction"][0]["doseAndRate"][0][
         "doseQuantity"]["value"] = "two hundred"
-    response = harness.post("pnet-order-sign", request)
+    return request
+
+
+def test_lutetium_draft_with_an_invalid_dose_is_a_400_naming_its_place_in_strict_mode():
+    strict = Harness(make_app(FHIR_VALIDATION="strict"))
+    response = strict.post("pnet-order-sign", _lutetium_request_with_dose_in_words(strict))
     assert response.status_code == 400
     body = response.get_json()
     assert any("/context/draftOrders/entry/0" in p["pointer"] for p in body["problems"])
+
+
+def test_lutetium_draft_with_an_invalid_dose_is_named_as_not_checked(harness):
+    response = harness.post("pnet-order-sign", _lutetium_request_with_dose_in_words(harness))
+    assert response.status_code == 200
+    cards = response.get_json()["cards"]
+    assert [c["source"]["topic"]["code"] for c in cards] == ["draft-not-checked"]
+    assert "doseQuantity.value: must be a number, got a string" in cards[0]["detail"]

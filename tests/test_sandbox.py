@@ -113,6 +113,16 @@ def test_new_draft_order_takes_the_edited_dose_and_rewrites_its_text(client):
     assert resource["id"].startswith("draft-octreotide-sc-")
 
 
+def test_new_draft_orders_have_the_shape_the_cds_hooks_sandbox_sends(client):
+    """One `category` object (not a list) and a date-only authoredOn, as in tests/data/sandbox-wire; the
+    service reads them (its tolerant reader normalises the category)."""
+    resource = client.post("/sandbox/api/orders/sunitinib", json={"patientId": "p1"}).get_json()
+    assert resource["category"] == {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/medicationrequest-category",
+                                                "code": "outpatient"}]}
+    assert resource["authoredOn"] == client.application.extensions["pnet_cds"].now().date().isoformat()
+    assert resource["medicationCodeableConcept"]["coding"][0]["code"] == "1541890"  # the product, at SCD level
+
+
 @pytest.mark.parametrize("key, body, pointer", [
     ("octreotide-sc", {"patientId": "p1", "dose": 0}, "/dose"),
     ("octreotide-sc", {"patientId": "p1", "dose": "100"}, "/dose"),

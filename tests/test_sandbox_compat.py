@@ -137,7 +137,8 @@ def test_sandbox_shaped_request_without_fhir_access_still_answers_what_the_prefe
     card = next(c for c in body["cards"] if c["source"]["topic"]["code"] == "ssa-in-insulinoma")
     assert card["indicator"] == "warning"
     assert "Malignant insulinoma (disorder)" in card["detail"]
-    delete = card["suggestions"][0]["actions"][0]
+    create, delete = card["suggestions"][0]["actions"]  # create first: the sandbox applies only the first action
+    assert create["type"] == "create"
     assert delete == {"type": "delete", "description": "Remove the draft somatostatin analog order",
                       "resourceId": "MedicationRequest/ins-octreotide-medrx-2"}
     assert body["extension"]["org.pnet-cds.evaluation"], "rules skipped for missing data must be named"

@@ -79,7 +79,7 @@ def test_every_problem_is_listed_at_once():
     message = str(refused.value)
     assert "PNET_CDS_FHIR_MAX_PAGES: '0' is not a whole number >= 1" in message
     assert "PNET_CDS_FHIR_TIMEOUT_SECONDS: 'soon' is not a number of seconds > 0" in message
-    assert "PNET_CDS_FHIR_VALIDATION: 'loose' is not one of strict, lenient" in message
+    assert "PNET_CDS_FHIR_VALIDATION: 'loose' is not one of lenient, strict" in message
     assert "PNET_CDS_LOG_FORMAT: 'xml' is not one of json, text" in message
 
 

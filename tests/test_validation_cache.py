@@ -49,9 +49,9 @@ def test_a_changed_resource_is_validated_again(validations):
 
 
 def test_an_invalid_resource_is_refused_every_time():
-    harness = Harness(make_app())
+    harness = Harness(make_app(FHIR_VALIDATION="strict"))
     body = harness.request(FIXTURE, "order-sign")
-    body["context"]["draftOrders"]["entry"][0]["resource"]["status"] = 42
+    body["context"]["draftOrders"]["entry"][0]["resource"]["authoredOn"] = "yesterday"
     for _ in range(2):
         response = harness.post("pnet-order-sign", copy.deepcopy(body))
         assert response.status_code == 400

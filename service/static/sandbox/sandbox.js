@@ -343,7 +343,8 @@
     var hook = state.services[state.serviceId].hook;
     request.hookInstance = newUuid();
     if (hook === "order-select" || hook === "order-sign") {
-      request.context.draftOrders = { resourceType: "Bundle", type: "collection",
+      // No Bundle.type, as the published CDS Hooks Sandbox sends it (tests/data/sandbox-wire).
+      request.context.draftOrders = { resourceType: "Bundle",
         entry: state.drafts.map(function (item) { return { resource: item.resource }; }) };
     }
     if (hook === "order-select") {
