@@ -29,7 +29,7 @@ for needed in ("pnet_cds/hooks.json", "pnet_cds/openapi.yaml", "pnet_cds/schemas
                "pnet_cds/card_files/service/draft-not-checked.yaml",
                "pnet_cds/fhir_fixtures/ssa-in-insulinoma--octreotide-sc-malignant-insulinoma.json",
                "pnet_cds/migrations/script.py.mako", "pnet_cds/migrations/versions/0001_initial.py",
-               "pnet_cds/static/sandbox/index.html", "pnet_cds/presets/cds-hooks-sandbox.json"):
+               "pnet_cds/static/sandbox/index.html", "pnet_cds/static/dashboard/index.html", "pnet_cds/presets/cds-hooks-sandbox.json"):
     assert needed in names, f"missing from the wheel: {needed}"
 hooks = zipfile.ZipFile(sys.argv[1]).read("pnet_cds/hooks.json")
 assert hooks == open(sys.argv[2], "rb").read(), "pnet_cds/hooks.json differs from the repository's hooks.json"

@@ -19,7 +19,7 @@ import os
 
 from flask import Flask
 
-from . import audit, auth, feedback, http, logs, openapi, ops, responses, sandbox
+from . import audit, auth, dashboard, feedback, http, logs, openapi, ops, responses, sandbox
 from .settings import SETTING_NAMES, Settings, load_settings, unknown_variables
 from .state import STATE_KEY, CdsState
 from .store import STORE_KEY, default_url, open_store
@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (http.bp, feedback.bp, ops.bp, openapi.bp):
         app.register_blueprint(blueprint)
     sandbox.register_sandbox(app, settings)
+    dashboard.register_dashboard(app, settings)  # issue 15: /dashboard, closed unless an admin credential is configured
     responses.register_error_handlers(app, settings.max_content_length)
     responses.register_cors(app, settings.cors_origins)
     return app

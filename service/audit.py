@@ -84,11 +84,28 @@ class ParsedRequest(Protocol):
     def patient_id(self) -> str | None: ...
 
 
-def build_record(service_id: str, hook_request: ParsedRequest | None, issued: Sequence[tuple[str, dict]],
+class AuditedEvaluation(Protocol):
+    """What the audit reads of the engine's Evaluation: (rule_id, card) pairs sent and silent, versions."""
+
+    @property
+    def issued(self) -> Sequence[tuple[str, dict]]: ...
+    @property
+    def silent(self) -> Sequence[str]: ...
+    @property
+    def silent_cards(self) -> Sequence[tuple[str, dict]]: ...
+    @property
+    def rule_versions(self) -> dict[str, str]: ...
+    @property
+    def config_version(self) -> str | None: ...
+
+
+def build_record(service_id: str, hook_request: ParsedRequest | None, evaluation: AuditedEvaluation | None,
                  status: int, outcome: str, latency_ms: float, key: bytes, request_id: str | None,
-                 issuer: str | None, issued_at: datetime) -> AuditRecord:
+                 issuer: str | None, issued_at: datetime, config_version: str | None = None) -> AuditRecord:
     """The audit record of one hook call: `hook_request` is None when the call failed before it was parsed,
-    `issued` the engine's (rule_id, card) pairs (empty for a failed call)."""
+    `evaluation` None when it failed before the rules answered; `config_version` is the site
+    configuration's version for a call that never reached the rules."""
+    issued = evaluation.issued if evaluation is not None else []
     with_uuid = [(rule_id, card) for rule_id, card in issued if card.get("uuid")]
     record = AuditRecord(
         at=issued_at, service=clip(service_id, 128), status=status, outcome=clip(outcome, 64),
@@ -101,7 +118,22 @@ def build_record(service_id: str, hook_request: ParsedRequest | None, issued: Se
         record.patient_hash = patient_hash(key, hook_request.patient_id)
         record.cards = [_issued(rule_id, card, record.service, hook_request.hook_instance, issued_at)
                         for rule_id, card in with_uuid]
+    _note_governance(record, evaluation, config_version)
     return record
+
+
+def _note_governance(record: AuditRecord, evaluation: AuditedEvaluation | None, config_version: str | None) -> None:
+    """Issue 15: the site configuration's version (also on calls that never reached the rules), the rule
+    versions, and the silent-mode findings, kept as cards marked silent so the report counts them per rule."""
+    record.config_version = clip(evaluation.config_version if evaluation else None, 64) or clip(config_version, 64)
+    if evaluation is None:
+        return
+    record.silent_rule_ids, record.rule_versions = list(evaluation.silent), dict(evaluation.rule_versions)
+    record.cards += [_issued(rule_id, card, record.service, record.hook_instance or "", record.at, silent=True)
+                     for rule_id, card in evaluation.silent_cards if card.get("uuid")]
+    for card in record.cards:
+        card.rule_version = clip(evaluation.rule_versions.get(card.rule_id), 32)
+        card.config_version = record.config_version
 
 
 @dataclass
@@ -112,15 +144,15 @@ class AuditTrail:
     key: bytes
     enabled: bool = True
 
-    def record_call(self, service_id: str, hook_request: ParsedRequest | None, issued: Sequence[tuple[str, dict]],
+    def record_call(self, service_id: str, hook_request: ParsedRequest | None, evaluation: AuditedEvaluation | None,
                     status: int, outcome: str, latency_ms: float, request_id: str | None, issuer: str | None,
-                    at: datetime) -> None:
+                    at: datetime, config_version: str | None = None) -> None:
         """Queue the audit record of one hook call; never raises (the audit must never fail a hook call)."""
         if not self.enabled:
             return
         try:
-            self.writer.submit(build_record(service_id, hook_request, issued, status, outcome, latency_ms,
-                                            self.key, request_id, issuer, at))
+            self.writer.submit(build_record(service_id, hook_request, evaluation, status, outcome, latency_ms,
+                                            self.key, request_id, issuer, at, config_version))
         except Exception:
             log.exception("could not queue the audit record")
 
@@ -135,11 +167,12 @@ def clip(value: str | None, length: int) -> str | None:
     return None if value is None else value.replace("\x00", "")[:length]
 
 
-def _issued(rule_id: str, card: dict, service_id: str, hook_instance: str, issued_at: datetime) -> IssuedCard:
+def _issued(rule_id: str, card: dict, service_id: str, hook_instance: str, issued_at: datetime,
+            silent: bool = False) -> IssuedCard:
     return IssuedCard(card_uuid=card["uuid"], service=service_id, rule_id=rule_id,
                       hook_instance=clip(hook_instance, 256),
                       suggestion_uuids=[s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")],
-                      issued_at=issued_at)
+                      issued_at=issued_at, silent=silent)
 
 
 class AuditWriter:

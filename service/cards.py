@@ -24,6 +24,7 @@ import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import parameter_ranges
 from .terminology import YAML_LOADER
 
 TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
@@ -88,6 +89,8 @@ class CardSpec:
     raw: dict
     local_policy: list = field(default_factory=list)
     variants: dict[str, dict] = field(default_factory=dict)
+    version: str = "0"  # the card file's `version:` (issue 15: in the response extension and the audit trail)
+    parameter_ranges: dict = field(default_factory=dict)  # what a site configuration may set (parameter_ranges.py)
 
     def indicator(self, variant: str) -> str:
         return self.raw["variants"][variant]["indicator"]
@@ -118,7 +121,11 @@ def load_card_file(path: Path) -> CardSpec:
         links=data.get("links", []), override_reasons=data.get("overrideReasons", []), cases=data["cases"],
         trigger=data.get("trigger", ""), catalog_number=data.get("catalog_number"),
         value_sets=data.get("value_sets", []), raw=data,
+        version=data["version"], parameter_ranges=data.get("parameter_ranges", {}),
     )
+    range_problems = parameter_ranges.range_problems(spec.parameter_ranges, spec.parameters)
+    if range_problems:
+        raise CardFileError(f"{path}: " + "; ".join(range_problems))
     try:
         spec.variants = {name: _compile_variant(variant) for name, variant in data["variants"].items()}
         spec.local_policy = [_MARKDOWN.from_string(text).render for text in data.get("local_policy", [])]

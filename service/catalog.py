@@ -31,9 +31,16 @@ def render_catalog(cards_dir: Path) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _range(bounds: dict | None) -> str:
+    if not bounds:
+        return "–"
+    return f"{bounds['min']}–{bounds['max']}" + (f" ({_cell(bounds['why'])})" if bounds.get("why") else "")
+
+
 def _section(spec: CardSpec) -> list[str]:
     number = f"{spec.catalog_number}. " if spec.catalog_number else ""
     lines = [f'<a id="{spec.id}"></a>', f"## {number}`{spec.id}` — {spec.title}", "",
+             f"- **Version:** {spec.version}",
              f"- **Hooks:** {', '.join(spec.hooks)}",
              "- **Indicator:** " + "; ".join(f"{indicator} (variant `{variant}`)" if len(spec.variants) > 1
                                              else indicator for variant, indicator in _indicators(spec).items()),
@@ -46,8 +53,9 @@ def _section(spec: CardSpec) -> list[str]:
         lines.append("- **Links:** " + "; ".join(f"[{link['label']}]({link['url']})" for link in spec.links))
     lines += ["", "Numbers (`parameters`):", ""]
     if spec.parameters:
-        lines += ["| parameter | value |", "|---|---|"]
-        lines += [f"| `{name}` | {_value(value)} |" for name, value in spec.parameters.items()]
+        lines += ["| parameter | value | a site may set (site configuration) |", "|---|---|---|"]
+        lines += [f"| `{name}` | {_value(value)} | {_range(spec.parameter_ranges.get(name))} |"
+                  for name, value in spec.parameters.items()]
     else:
         lines.append("none")
     if spec.raw.get("local_policy"):

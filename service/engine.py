@@ -25,12 +25,14 @@ log = logging.getLogger(__name__)
 
 INDICATOR_ORDER = {"critical": 0, "warning": 1, "info": 2}
 EXTENSION_KEY = "org.pnet-cds.evaluation"
+VERSIONS_KEY = "org.pnet-cds.versions"  # issue 15: rule and site-configuration versions behind the cards
 
 
 @dataclass
 class Rule:
     spec: CardSpec
     evaluate: RuleFunction
+    mode: str = "active"  # site configuration (site_config.py): "silent" = evaluated and audited, no card
 
 
 @dataclass
@@ -44,6 +46,12 @@ class Evaluation:
     failed: list[str] = field(default_factory=list)
     skipped_resources: list[dict] = field(default_factory=list)
     intake: dict = field(default_factory=dict)  # service/intake.py: normalised, other patients, drafts
+    # Site configuration (issue 15): rules in silent mode that would have fired, and their unsent cards
+    # (audited, never returned); the version of every rule that fired; the site configuration's version.
+    silent: list[str] = field(default_factory=list)
+    silent_cards: list[tuple[str, dict]] = field(default_factory=list)  # (rule_id, card), as `issued`
+    rule_versions: dict[str, str] = field(default_factory=dict)
+    config_version: str | None = None
 
     @property
     def cards(self) -> list[dict]:
@@ -52,12 +60,17 @@ class Evaluation:
 
     def response(self) -> dict:
         """The CDS Hooks response body; an extension says what could not be evaluated, if anything, so
-        nothing is lost silently."""
+        nothing is lost silently, and, when there are cards, the versions of the rules and of the site
+        configuration behind them. Silent-mode findings are never in it."""
         body: dict = {"cards": self.cards}
         parts = (("skippedRules", self.skipped), ("failedRules", self.failed),
                  ("skippedResources", self.skipped_resources), *self.intake.items())
         if any(value for _, value in parts):
             body["extension"] = {EXTENSION_KEY: {key: value for key, value in parts if value}}
+        if self.cards:
+            versions = {"siteConfiguration": self.config_version, "rules": {
+                rule: self.rule_versions[rule] for rule in self.fired}}
+            body.setdefault("extension", {})[VERSIONS_KEY] = {k: v for k, v in versions.items() if v}
         return body
 
 
@@ -69,10 +82,11 @@ def card_rank(spec: CardSpec, card: dict) -> tuple[int, int, int]:
 
 
 def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest, terminology: Terminology,
-                  now: datetime, new_uuid: Callable[[], str] = lambda: str(uuid.uuid4())) -> Evaluation:
+                  now: datetime, new_uuid: Callable[[], str] = lambda: str(uuid.uuid4()),
+                  config_version: str | None = None) -> Evaluation:
     """Evaluate every rule registered for the request's hook. Raises PrefetchUnavailable (412) when data
     was missing and no rule could be evaluated at all, and InvalidFhirResource (400) for invalid input."""
-    evaluation = Evaluation()
+    evaluation = Evaluation(config_version=config_version)
     applicable = [rule for rule in rules if request.hook in rule.spec.hooks]
     rendered: list[tuple[tuple[int, int, int], int, str, dict]] = []
     for rule in applicable:
@@ -90,8 +104,14 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
             log.exception("rule %s failed; its card is left out", rule.spec.id)
             evaluation.failed.append(rule.spec.id)
             continue
+        if cards and rule.mode == "silent":  # a pilot: audited as "would have fired", never sent
+            evaluation.silent.append(rule.spec.id)
+            evaluation.rule_versions[rule.spec.id] = rule.spec.version
+            evaluation.silent_cards += [(rule.spec.id, card) for card in cards]
+            continue
         if cards:
             evaluation.fired.append(rule.spec.id)
+            evaluation.rule_versions[rule.spec.id] = rule.spec.version
         rendered += [(card_rank(rule.spec, card), len(rendered) + i, rule.spec.id, card)
                      for i, card in enumerate(cards)]
     if applicable and len(evaluation.skipped) == len(applicable):

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 ANCHOR_SYSTEM = "urn:pnet-cds:fixture-anchor"
 ROLE_SYSTEM = "urn:pnet-cds:fixture-role"
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$")
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2})?$")
 _DATE_KEYS = re.compile(r"(DateTime|Date|Instant|^date$|^start$|^end$|^issued$|^authoredOn$|^recorded$|^started$|^occurrence)")
 
 
@@ -107,8 +108,16 @@ def roll_dates(resource: dict, shift: timedelta) -> dict:
             return [walk(item, key) for item in node]
         if isinstance(node, str) and _DATE_KEYS.search(key) and _DATETIME.match(node):
             return _shift(node, shift)
+        if isinstance(node, str) and _DATE_KEYS.search(key) and _PARTIAL_DATE.match(node):
+            return _shift_partial(node, shift)
         return node
     return walk(copy.deepcopy(resource))
+
+
+def _shift_partial(value: str, shift: timedelta) -> str:
+    """A month-only or year-only date moved by `shift` from its middle, kept at its precision."""
+    middle = datetime.fromisoformat(f"{value}-15" if len(value) == 7 else f"{value}-07-01") + shift
+    return middle.date().isoformat()[: len(value)]
 
 
 def _shift(value: str, shift: timedelta) -> str:

@@ -90,12 +90,14 @@ def evaluate(service: dict, hook_request: HookRequest, started: float) -> Evalua
     intake.read_drafts(hook_request)
     record = gather_patient_data(hook_request, service.get("prefetch", {}), settings, state().session, intake)
     intake.check_drug_identity(record)
-    evaluation = evaluate_hook(state().rules, record, hook_request, state().terminology, state().now(),
-                               state().new_uuid)
+    site = state().site  # the site configuration's rules for this caller (issue 15)
+    client = current_client()
+    evaluation = evaluate_hook(site.rules_for(client.claims if client else None), record, hook_request, state().terminology,
+                               state().now(), state().new_uuid, site.version)
     fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)  # and logs what intake found
-    log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s skipped=%s failed=%s ms=%.1f",
+    log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s silent=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service["id"], hook_request.hook_instance, record.count(),
-             ",".join(evaluation.fired) or "-", ",".join(evaluation.skipped) or "-",
+             ",".join(evaluation.fired) or "-", ",".join(evaluation.silent) or "-", ",".join(evaluation.skipped) or "-",
              ",".join(evaluation.failed) or "-", (time.perf_counter() - started) * 1000)
     return evaluation
 
@@ -105,9 +107,9 @@ def record_call(service_id: str, hook_request: HookRequest | None, evaluation: E
     """Hand the audit trail this call's record, from explicit values (the caller's issuer included)."""
     trail: AuditTrail = current_app.extensions[AUDIT_KEY]
     client = current_client()
-    trail.record_call(service_id, hook_request, evaluation.issued if evaluation else [], status, outcome,
-                      (time.perf_counter() - started) * 1000, g.get("request_id"),
-                      client.issuer.iss if client else None, datetime.now(timezone.utc))
+    trail.record_call(service_id, hook_request, evaluation, status, outcome, (time.perf_counter() - started) * 1000,
+                      g.get("request_id"), client.issuer.iss if client else None, datetime.now(timezone.utc),
+                      config_version=state().site.version)
 
 
 def request_limits(settings: Settings) -> RequestLimits:

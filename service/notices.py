@@ -40,5 +40,7 @@ def fold_intake(evaluation: Evaluation, intake: Intake, patient_id: str,
         return
     items = [f"{note.label or note.reference} ({note.reference}): {note.reason}" for note in notes]
     finding = Finding(facts={"count": len(notes), "first": notes[0].label or notes[0].reference, "drafts": items})
-    evaluation.issued.append((NOT_CHECKED, render_card(service_card(NOT_CHECKED), finding, patient_id, new_uuid)))
+    spec = service_card(NOT_CHECKED)
+    evaluation.issued.append((NOT_CHECKED, render_card(spec, finding, patient_id, new_uuid)))
     evaluation.fired.append(NOT_CHECKED)
+    evaluation.rule_versions[NOT_CHECKED] = spec.version  # the response and the audit name every card's version

@@ -19,19 +19,15 @@ from pathlib import Path
 from typing import Callable
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from werkzeug.security import safe_join
-
 from . import auth, issuers
 from .errors import BadHookRequest, NotFound, Problem
 from .fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
 from .order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
 from .settings import Settings
 from .state import CdsState, current_state
+from .static_pages import page_file, with_page_headers
 
 STATIC = Path(__file__).resolve().parent / "static" / "sandbox"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-MIMETYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
 LOOPBACK_NAMES = {"127.0.0.1", "::1", "localhost"}  # the Host the page was opened by (not DNS-rebindable)
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
@@ -57,11 +53,7 @@ def fixtures_dir() -> Path:
 
 @bp.after_request
 def _security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return with_page_headers(response)
 
 
 @bp.get("")
@@ -72,12 +64,7 @@ def page() -> Response:
 
 @bp.get("/static/<path:filename>")
 def static_file(filename: str) -> Response:
-    """One of the page's files, read whole (they are small; no open file outlives the request)."""
-    path = safe_join(str(STATIC), filename)
-    if path is None or not Path(path).is_file():
-        raise NotFound(f"no sandbox file {filename!r}")
-    mimetype = MIMETYPES.get(Path(path).suffix, "application/octet-stream")
-    return Response(Path(path).read_bytes(), mimetype=mimetype)
+    return page_file(STATIC, filename, "sandbox")
 
 
 @bp.get("/api/fixtures")

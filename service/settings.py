@@ -130,6 +130,19 @@ def fixtures_dir(value: object) -> Path | None:
     return path
 
 
+def time_zone(value: object) -> str:
+    """An IANA time zone name (or UTC)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = str(value).strip()
+    try:
+        if name.upper() != "UTC":
+            ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Amsterdam)") from None
+    return "UTC" if name.upper() == "UTC" else name
+
+
 def optional_path(value: object) -> Path | None:
     text = optional_text(value)
     return Path(text).expanduser() if text else None
@@ -158,6 +171,11 @@ class Settings:
     fixtures_dir: Path | None = setting(_package_path("pnet_cds.fhir_fixtures"), fixtures_dir)
     sandbox: bool = setting(True, parse_bool)
     instance_dir: Path | None = setting(None, optional_path)
+    time_zone: str = setting("UTC", time_zone)  # the local calendar for "calendar days" (RULES.md)
+    site_config_file: Path | None = setting(None, optional_path)  # issue 15: site configuration (site_config.py)
+    dashboard: bool = setting(True, parse_bool)  # issue 15: /dashboard (closed without an admin credential)
+    admin_user: str = setting("committee", lambda v: optional_text(v) or "committee")
+    admin_password_hash: str | None = setting(None, optional_text, secret=True)
     # request limits
     max_content_length: int = setting(20 * MIB, integer(1))  # a 10,000-result prefetch is about 7 MB
     max_prefetch_resources: int = setting(25_000, integer(1))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
+from zoneinfo import ZoneInfo
 from typing import Any, Callable
 
 import requests
@@ -15,6 +16,7 @@ from .engine import Rule
 from .record import ValidationCache
 from .rules import load_rule
 from .settings import Settings
+from .site_config import load_site_config
 from .terminology import load_terminology
 
 STATE_KEY = "pnet_cds"  # app.extensions key
@@ -40,15 +42,22 @@ class CdsState:
         for rule in self.rules:
             for value_set in rule.spec.value_sets:
                 self.terminology[value_set]  # raises KeyError naming the missing value set file
+        # The site's configuration over the card files (issue 15); raises SiteConfigError naming the place.
+        self.site = load_site_config(settings.site_config_file, self.rules)
         _warm_fhir_models()
         size = settings.validation_cache_size
         self.validation_cache = ValidationCache(size) if size > 0 else None
         self.session: requests.Session = settings.http_session or requests.Session()
         self.new_uuid: Callable[[], str] = settings.uuid_factory or (lambda: str(uuid.uuid4()))
         self._now: Any = settings.now
+        self.zone: tzinfo = timezone.utc if settings.time_zone == "UTC" else ZoneInfo(settings.time_zone)
 
     def now(self) -> datetime:
-        """One `now` per request: the configured clock (tests pin it), else the current UTC time."""
+        """One `now` per request: the configured clock (tests pin it), else the current time, in the
+        service's time zone (whose calendar dates "calendar days" count)."""
+        return self._clock().astimezone(self.zone)
+
+    def _clock(self) -> datetime:
         if callable(self._now):
             return self._now()
         if isinstance(self._now, str):

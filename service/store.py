@@ -1,8 +1,10 @@
 """The store: the only module that writes to the database (SQLAlchemy 2.x Core).
 
-    issued_cards   card uuid → service, rule id, hookInstance, suggestion uuids, issued_at
+    issued_cards   card uuid → service, rule id, hookInstance, suggestion uuids, issued_at, rule and site
+                   configuration versions, silent (a silent-mode finding: audited, never sent)
     feedback       one row per CDS Hooks feedback entry; unique on (card, outcome, outcomeTimestamp)
-    audit          one row per hook call: who asked (issuer), what fired, how long, with what status;
+    audit          one row per hook call: who asked (issuer), what fired (and what would have, in silent
+                   mode), under which rule and site configuration versions, how long, with what status;
                    the patient only as a keyed hash (HMAC-SHA256), never the id itself
     jti_seen       JWT replay cache shared by every process and host: unique on (issuer, jti)
 
@@ -23,8 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import (JSON, BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table, Text,
-                        TypeDecorator, UniqueConstraint, create_engine, delete, event, select, text)
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, Index, Integer, MetaData, String, Table,
+                        Text, TypeDecorator, UniqueConstraint, create_engine, delete, event, false, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError, TimeoutError
@@ -77,6 +79,10 @@ issued_cards = Table(
     Column("hook_instance", String(256), nullable=False),
     Column("suggestion_uuids", JSON, nullable=False),
     Column("issued_at", UtcDateTime, nullable=False, index=True),
+    Column("rule_version", String(32)),       # 0002
+    Column("config_version", String(64)),     # 0002
+    Column("silent", Boolean, nullable=False, server_default=false()),  # 0002
+    Index("ix_issued_cards_silent_rule", "silent", "rule_id"),          # 0002
 )
 
 feedback = Table(
@@ -110,6 +116,9 @@ audit = Table(
     Column("latency_ms", Float, nullable=False),
     Column("status", Integer, nullable=False),
     Column("outcome", String(64), nullable=False),
+    Column("config_version", String(64)),     # 0002
+    Column("silent_rule_ids", JSON),          # 0002
+    Column("rule_versions", JSON),            # 0002
 )
 
 jti_seen = Table(
@@ -129,6 +138,10 @@ class IssuedCard:
     hook_instance: str
     suggestion_uuids: list[str]
     issued_at: datetime
+    # issue 15 (migration 0002): the versions behind the card; silent = a silent-mode finding, never sent
+    rule_version: str | None = None
+    config_version: str | None = None
+    silent: bool = False
 
 
 @dataclass
@@ -148,6 +161,11 @@ class AuditRecord:
     rule_ids: list[str] = field(default_factory=list)
     card_uuids: list[str] = field(default_factory=list)
     cards: list[IssuedCard] = field(default_factory=list)
+    # issue 15 (migration 0002): site configuration version, rules in silent mode that would have fired,
+    # and the version of every rule that fired or would have
+    config_version: str | None = None
+    silent_rule_ids: list[str] = field(default_factory=list)
+    rule_versions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -373,6 +391,7 @@ def _inserted(connection: Connection, statement, column) -> bool:
 def _audit_row(record: AuditRecord) -> dict:
     row = {key: value for key, value in record.__dict__.items() if key != "cards"}
     row["rule_ids"], row["card_uuids"] = list(record.rule_ids), list(record.card_uuids)
+    row["silent_rule_ids"], row["rule_versions"] = list(record.silent_rule_ids), dict(record.rule_versions)
     return row
 
 

@@ -117,8 +117,12 @@ def test_the_graph_sees_imports_inside_functions():
 
 
 def _imports_of_service(path: Path) -> list[str]:
+    """Imports of `service` or `cards`, also the indirect ones: importlib.resources.files("service") imports it."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = []
+    found = [f"{path.name}: {ast.unparse(node)}" for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                 "files", "import_module") and node.args and isinstance(node.args[0], ast.Constant)
+             and str(node.args[0].value).split(".")[0] in ("service", "cards", "fhir_fixtures")]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [f"{path.name}: import {a.name}" for a in node.names if a.name.split(".")[0] == "service"]

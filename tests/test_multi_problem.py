@@ -32,7 +32,7 @@ def test_no_two_cards_say_the_same_thing(harness):
 
 def test_the_cards_quote_this_patients_facts(harness):
     cards = {c["source"]["topic"]["code"]: " ".join(c["detail"].split()) for c in harness.fire(FIXTURE, "order-sign")["cards"]}
-    assert "octreotide 20 MG Injection \\[Sandostatin\\] on 2026-05-18 (14 days ago" in cards["prrt-long-acting-ssa-washout"]
+    assert "octreotide 20 MG Injection \\[Sandostatin\\] on 2026-05-18 (14 days before the planned date" in cards["prrt-long-acting-ssa-washout"]
     assert "capecitabine" in cards["prrt-concurrent-chemotherapy"].lower()
     assert "VIPoma" in cards["prrt-post-dose-ssa-plan"] or "functional" in cards["prrt-post-dose-ssa-plan"]
 

@@ -76,3 +76,23 @@ def test_every_imported_distribution_is_declared():
     undeclared = {module: providers.get(module) for module in _third_party_imports()
                   if not {d.lower().replace("_", "-") for d in providers.get(module, [])} & declared}
     assert not undeclared, f"imported but not declared in [project] dependencies: {undeclared}"
+
+
+def test_every_data_file_of_the_package_is_in_package_data():
+    """A file the service reads at run time (schemas, pages, card files...) must be listed for the wheel;
+    the sandbox and dashboard pages were missing once because only static/sandbox/* was."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {package: ROOT / folder for package, folder in config["package-dir"].items()}
+    unlisted = []
+    for package, patterns in config["package-data"].items():
+        base = folders.get(package) or folders[package.rsplit(".", 1)[0]] / package.rsplit(".", 1)[1]
+        for path in base.iterdir() if package != "pnet_cds" else base.rglob("*"):
+            relative = path.relative_to(base).as_posix()
+            if path.is_file() and path.suffix not in (".py", ".pyc", ".md") and "__pycache__" not in relative \
+                    and not relative.startswith(("rules/", "migrations/versions/")) \
+                    and not any(fnmatch.fnmatch(relative, pattern) for pattern in patterns):
+                unlisted.append(f"{package}: {relative}")
+    assert not unlisted, f"data files the wheel would leave out: {unlisted}"

@@ -62,11 +62,11 @@ def test_the_report_counts_cards_outcomes_rates_and_reasons(known_calls):
     assert report["calls"] == {"200": 6, "400": 1}
     assert report["unlinkedFeedback"] == 1
     insulinoma, cbc = report["rules"]
-    assert insulinoma == {"rule": "ssa-in-insulinoma", "cards": 4, "accepted": 2, "overridden": 1, "noFeedback": 1,
+    assert insulinoma == {"rule": "ssa-in-insulinoma", "cards": 4, "silent": 0, "accepted": 2, "overridden": 1, "noFeedback": 1,
                           "acceptanceRate": 50.0, "overrideRate": 25.0,
                           "topOverrideReasons": [{"reason": "SSTR-avid disease on imaging; glucose monitored",
                                                   "count": 1}]}
-    assert cbc == {"rule": "post-prrt-cbc-surveillance", "cards": 2, "accepted": 0, "overridden": 2, "noFeedback": 0,
+    assert cbc == {"rule": "post-prrt-cbc-surveillance", "cards": 2, "silent": 0, "accepted": 0, "overridden": 2, "noFeedback": 0,
                    "acceptanceRate": 0.0, "overrideRate": 100.0,
                    "topOverrideReasons": [{"reason": "(no reason given)", "count": 1},
                                           {"reason": "CBC done elsewhere; result reviewed", "count": 1}]}
@@ -84,7 +84,7 @@ def test_the_cli_prints_the_table_and_json(known_calls, monkeypatch, capsys):
     assert main(["report", "--since", "1d"]) == 0
     table = capsys.readouterr().out
     assert "hook calls: 7 (200: 6, 400: 1)" in table
-    assert any(line.split()[:7] == ["ssa-in-insulinoma", "4", "2", "1", "1", "50.0", "25.0"]
+    assert any(line.split()[:8] == ["ssa-in-insulinoma", "4", "0", "2", "1", "1", "50.0", "25.0"]
                for line in table.splitlines())
     assert "override reason: SSTR-avid disease on imaging; glucose monitored (1)" in table
     assert main(["report", "--json"]) == 0

@@ -75,22 +75,21 @@ def test_prrt_imaging_card_suggests_sstr_pet(harness):
     assert card["indicator"] == "warning"
     assert "Lutathera" in card["detail"]
     resource = card["suggestions"][0]["actions"][0]["resource"]
-    assert resource["code"]["coding"][0]["code"] == "78815"
-    assert card["links"] == [{"label": "NETTER-1 trial (N Engl J Med 2017)",
-                              "url": "https://doi.org/10.1056/NEJMoa1607427", "type": "absolute"}]
+    assert [c["code"] for c in resource["code"]["coding"]] == ["78815", "A9587"]  # v2: the tracer coded too
+    assert "links" not in card  # v2: NETTER-1 gives no figure on this card
 
 
 def test_washout_card_shows_last_ssa_date_and_days(harness):
     card = _one(harness.cards_of("prrt-long-acting-ssa-washout--lanreotide-2-weeks-ago", "order-sign",
                                  "prrt-long-acting-ssa-washout"))
-    assert card["summary"] == ("Long-acting somatostatin analog 14 days ago: stop at least 4 weeks before Lu-177")
-    assert "lanreotide on 2026-05-18 (14 days ago; evidence: administration)" in card["detail"]
+    assert card["summary"] == ("Long-acting somatostatin analog 14 days before Lu-177: stop at least 4 weeks before")
+    assert "lanreotide on 2026-05-18 (14 days before the planned date; evidence: administration)" in card["detail"]
 
 
 def test_washout_short_acting_variant(harness):
     card = _one(harness.cards_of("prrt-long-acting-ssa-washout--short-acting-octreotide-yesterday", "order-sign",
                                  "prrt-long-acting-ssa-washout"))
-    assert card["summary"].startswith("Short-acting octreotide within 24 h")
+    assert card["summary"] == "Short-acting octreotide 10 h before Lu-177: stop it 24 h before"
 
 
 def test_cbc_surveillance_card_quotes_last_cbc_and_prrt(harness):

@@ -82,8 +82,9 @@ def test_schedule_dose_too_soon_quotes_dose_number_and_previous_date(harness, ho
     assert "dose 3 of 4 only 5 weeks after the previous dose" in card["summary"]
     detail = plain(card)
     assert "would be dose 3 of 4" in detail
-    assert f"previous dose on {day(35)} (5 weeks ago, 35 days; evidence: administration)" in detail
-    assert f"first dose on {day(91)}" in detail
+    assert f"previous dose on {day(35)} (5 weeks, 35 days before the planned date; evidence: administration)" in detail
+    assert f"planned for {day(0)} (today)" in detail
+    assert f"first dose of the course on {day(91)}" in detail
     assert f"next dose is due from {day(35 - 56)}, 8 weeks after the previous one" in detail
     assert "7.4 GBq (200 mCi) IV over 30 minutes every 8 weeks, for a total of 4 doses" in detail
     assert "ordered activity" not in detail  # 7.4 GBq is standard
@@ -94,15 +95,15 @@ def test_schedule_course_complete_counts_product_level_administrations(harness):
     assert card["indicator"] == "warning"
     assert card["summary"].startswith("Lu-177 dotatate dose 5: 4 doses already given")
     detail = plain(card)
-    assert f"previous dose on {day(70)} (10 weeks ago, 70 days" in detail
-    assert f"first dose on {day(238)}" in detail
+    assert f"previous dose on {day(70)} (10 weeks, 70 days before the planned date" in detail
+    assert f"first dose of the course on {day(238)}" in detail
     assert "course of 4 doses is already complete (4 given)" in detail
 
 
 def test_schedule_previous_dose_documented_only_as_procedure(harness):
     card = one_card(harness, "prrt-course-schedule--previous-dose-procedure-only-hcpcs", "order-sign",
                     "prrt-course-schedule")
-    assert f"previous dose on {day(28)} (4 weeks ago, 28 days; evidence: procedure)" in plain(card)
+    assert f"previous dose on {day(28)} (4 weeks, 28 days before the planned date; evidence: procedure)" in plain(card)
     assert "dose 2 of 4" in card["summary"]
 
 
@@ -117,7 +118,7 @@ def test_schedule_warning_also_names_an_off_standard_activity_in_one_card(harnes
     cards = of_rule(post_modified(harness, "prrt-course-schedule--dose-3-five-weeks-after-dose-2", "order-sign",
                                   set_lutetium_dose(3700, "MBq")), "prrt-course-schedule")
     assert len(cards) == 1 and cards[0]["indicator"] == "warning"
-    assert "ordered activity is 3.7 GBq (100 mCi), not the standard 7.4 GBq" in plain(cards[0])
+    assert "ordered activity is 3.7 GBq (100 mCi), 50 % of the standard 7.4 GBq." in plain(cards[0])
 
 
 def test_schedule_same_day_duplicates_count_once(harness):
@@ -165,7 +166,7 @@ def test_post_dose_plan_first_dose_offers_lar_orders_without_a_dose(harness):
     card = one_card(harness, "prrt-post-dose-ssa-plan--first-dose", "order-sign", "prrt-post-dose-ssa-plan")
     assert card["indicator"] == "info"
     detail = plain(card)
-    assert "the first PRRT dose on record" in detail
+    assert "the first Lu-177 dose of a course" in detail
     assert "4-24 hours after each Lu-177 dose" in detail
     assert "until about 2027-12-01 if the course starts now" in detail  # NOW + 18 months
     assert "premedicate each dose (antiemetics, amino-acid infusion)" in detail
@@ -195,7 +196,19 @@ def test_post_dose_plan_insulinoma_gets_no_octreotide_order(harness):
     card = one_card(harness, "prrt-post-dose-ssa-plan--insulinoma-no-octreotide-suggested", "order-sign",
                     "prrt-post-dose-ssa-plan")
     assert "suggestions" not in card
-    assert "Active insulinoma" in plain(card)
+    detail = plain(card)
+    assert "an active insulinoma (Malignant insulinoma" in detail
+    assert "Post-dose octreotide may worsen the hypoglycemia of an insulinoma: if it is given, monitor glucose" in detail
+    assert "give long-acting octreotide" not in detail  # v2: no bullet contradicting the insulinoma line
+
+
+def test_post_dose_plan_active_long_acting_order_reminds_timing_without_a_new_order(harness):
+    card = one_card(harness, "prrt-post-dose-ssa-plan--lanreotide-active-no-new-order", "order-sign",
+                    "prrt-post-dose-ssa-plan")
+    assert "suggestions" not in card
+    detail = plain(card)
+    assert "An order for 0.5 ML lanreotide 240 MG/ML Prefilled Syringe [Somatuline] is active." in detail
+    assert "and none in the 4 weeks before the next dose" in detail
 
 
 def test_post_dose_plan_silent_on_order_select_when_lar_is_among_unselected_drafts(harness):
@@ -237,7 +250,7 @@ def test_chemotherapy_drafted_during_course_quotes_last_dose(harness):
     card = one_card(harness, "prrt-concurrent-chemotherapy--capecitabine-drafted-4-weeks-after-lu177-procedure",
                     "order-sign", "prrt-concurrent-chemotherapy")
     assert card["summary"].startswith("Cytotoxic ordered 4 weeks after a Lu-177 dose")
-    assert f"last PRRT dose on {day(28)} (4 weeks ago, 28 days; evidence: procedure)" in plain(card)
+    assert f"last PRRT dose on {day(28)} (4 weeks, 28 days before the planned date {day(0)}; evidence: procedure)" in plain(card)
 
 
 def test_chemotherapy_drafted_with_lutetium_in_the_same_session_gives_one_card(harness):

@@ -23,7 +23,7 @@ REFUSED = ["maybe", "", "2", "enabled", "nope"]
 
 
 def test_the_boolean_settings_are_the_ones_the_readme_documents():
-    assert BOOLEAN_SETTINGS == ["ALLOW_HTTP_FHIR", "AUDIT_ENABLED", "AUTH", "SANDBOX", "TRUST_CDS_HOOKS_SANDBOX"]
+    assert BOOLEAN_SETTINGS == ["ALLOW_HTTP_FHIR", "AUDIT_ENABLED", "AUTH", "DASHBOARD", "SANDBOX", "TRUST_CDS_HOOKS_SANDBOX"]
     assert AUTO_BOOLEAN_SETTINGS == ["DATABASE_AUTO_MIGRATE", "DEV_ISSUER"]
 
 

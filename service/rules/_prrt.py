@@ -3,14 +3,22 @@
 Built on `common.py` ("received PRRT" is `prrt_history`), so every PRRT rule counts doses the same way:
 completed administrations, completed orders and Procedures, one per day, never a cancelled or
 entered-in-error administration, never a dose dated in the future (a data error).
+
+RULES.md "Current PRRT course" (rules 12, 13, 16): the run of Lu-177 dotatate doses in which each dose
+follows the previous one by at most the course gap (local policy, `course_gap_months`); a dose after a
+longer gap starts a re-treatment course. Y-90 dotatoc and other radionuclides are PRRT history, never
+doses of a Lu-177 course.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .common import DoseEvent, RuleContext, has_pnet, prrt_history, triggering_medication_drafts
+from ..fhirtime import calendar_days, within_window
+from ..units import convert
+from .common import LU177, DoseEvent, RuleContext, has_pnet, prrt_history, triggering_medication_drafts
 
 LUTETIUM = "lutetium-lu177-dotatate"
 # SI prefixes only; the curie factor (1 mCi = 37 MBq) is a physical constant the card file carries.
@@ -37,13 +45,57 @@ def course_doses(ctx: RuleContext) -> list[DoseEvent]:
     return ctx.record.memo["prrt_course_doses"]
 
 
-def doses_within(ctx: RuleContext, window: timedelta) -> list[DoseEvent]:
-    """PRRT doses given within `window` before now, newest first."""
-    return [dose for dose in course_doses(ctx) if ctx.now - dose.when <= window]
+def doses_within(ctx: RuleContext, window: timedelta, at: datetime | None = None) -> list[DoseEvent]:
+    """PRRT doses given within `window` (calendar days) before `at` (default now), newest first."""
+    at = at or ctx.now
+    return [dose for dose in course_doses(ctx) if within_window(dose.when, at, window)]
 
 
 def whole_days(earlier: datetime, later: datetime) -> int:
-    return int((later - earlier) / timedelta(days=1))
+    """Calendar days from `earlier` to `later` (RULES.md "Calendar days")."""
+    return calendar_days(earlier, later)
+
+
+@dataclass
+class Course:
+    """The Lu-177 dotatate course a dose planned at some date belongs to.
+
+    `doses`: the doses of that course so far, newest first (empty for a first dose or a re-treatment);
+    `previous`: the course before it, newest first (for a re-treatment, the completed course);
+    `retreatment`: the planned dose comes after more than the course gap since the last Lu-177 dose."""
+
+    doses: list[DoseEvent] = field(default_factory=list)
+    previous: list[DoseEvent] = field(default_factory=list)
+    retreatment: bool = False
+
+
+def lutetium_doses(ctx: RuleContext) -> list[DoseEvent]:
+    """Lu-177 dotatate doses received up to now, newest first (no Y-90 dotatoc, no unnamed isotope)."""
+    return [dose for dose in course_doses(ctx) if dose.agent == LU177]
+
+
+def lutetium_courses(ctx: RuleContext) -> list[list[DoseEvent]]:
+    """Lu-177 doses split into courses at every gap longer than the course gap; oldest course first,
+    each course newest dose first."""
+    gap = int(ctx.params["course_gap_months"])
+    runs: list[list[DoseEvent]] = []
+    for dose in reversed(lutetium_doses(ctx)):  # oldest first
+        if runs and dose.when <= add_months(runs[-1][0].when, gap):
+            runs[-1].insert(0, dose)
+        else:
+            runs.append([dose])
+    return runs
+
+
+def current_course(ctx: RuleContext, at: datetime | None = None) -> Course:
+    """The course a Lu-177 dose at `at` (default now) belongs to (RULES.md "Current PRRT course")."""
+    at = at or ctx.now
+    runs = lutetium_courses(ctx)
+    if not runs:
+        return Course()
+    if at > add_months(runs[-1][0].when, int(ctx.params["course_gap_months"])):
+        return Course([], runs[-1], retreatment=True)
+    return Course(runs[-1], runs[-2] if len(runs) > 1 else [])
 
 
 def ordered_activity_mbq(resource: dict, mbq_per_mci: float) -> float | None:
@@ -65,7 +117,11 @@ def ordered_activity_mbq(resource: dict, mbq_per_mci: float) -> float | None:
 
 
 def to_mbq(value: float, unit: str, mbq_per_mci: float) -> float | None:
-    """`value` in `unit` (case-insensitive UCUM-ish: Bq, kBq, MBq, GBq, uCi, mCi, Ci) as MBq, or None."""
+    """`value` in `unit` as MBq, or None: a UCUM activity unit (GBq, MBq, mCi, ...) through the UCUM
+    module, else the same units spelled in any case ("GBQ", "mci")."""
+    converted = convert(value, unit, "MBq") if unit else None
+    if converted is not None:
+        return converted
     unit = unit.lower()
     if unit in _BECQUEREL_IN_MBQ:
         return value * _BECQUEREL_IN_MBQ[unit]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..fhirtime import effective_time, parse_fhir_datetime
+from ..fhirtime import effective_time, parse_fhir_datetime, within_window
 from ..record import codings
 from ..terminology import ICDO3
 from ..units import convert
@@ -232,7 +232,8 @@ def latest_systolic_bp(ctx: RuleContext, within: timedelta) -> dict | None:
                                                  and any(c in systolic for c in component_codes)):
             candidates.append(observation)
     dated = [(effective_time(o), o) for o in candidates]
-    recent = sorted(((when, o) for when, o in dated if when and -timedelta(days=1) <= ctx.now - when <= within),
+    recent = sorted(((when, o) for when, o in dated  # calendar days (RULES.md v2); a next-day date tolerated
+                     if when and when <= ctx.now + timedelta(days=1) and within_window(min(when, ctx.now), ctx.now, within)),
                     key=lambda item: item[0], reverse=True)
     for _, observation in recent:  # validate only the newest usable one
         if ctx.record.read([observation]):

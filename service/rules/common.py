@@ -6,11 +6,12 @@ Rules call these instead of reading FHIR themselves, so "active", "on a drug", "
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..cards import Finding
-from ..fhirtime import effective_time, parse_fhir_datetime
+from ..fhirtime import FhirTime, effective_span, effective_time, parse_fhir_datetime, parse_fhir_time, within_window
 from ..hook_request import HookRequest
 from ..record import PatientRecord, codings, concept_text, display_of, reference_key
 from ..terminology import ICD10CM, CodeEntry, Terminology
@@ -46,7 +47,26 @@ class DoseEvent:
 
     when: datetime
     resource: dict
-    evidence: str  # "administration" | "procedure" | "completed order" | "statement" | "active order"
+    # "administration" | "procedure" | "completed order" | "statement" | "active statement" | "active order"
+    evidence: str
+    span: FhirTime | None = None  # the recorded date as written (a partial date is a span); None: derived
+    agent: str | None = None      # PRRT only: "lutetium-177" | "other" (Y-90 dotatoc, unnamed isotope)
+
+    @property
+    def partial(self) -> bool:
+        """The date was recorded only as a month or a year."""
+        return bool(self.span and self.span.partial)
+
+    @property
+    def date_text(self) -> str:
+        """"2026-05-10", or "date recorded only as 2026-05" (RULES.md "Partial dates")."""
+        return self.span.describe() if self.span else self.when.date().isoformat()
+
+
+def dated_event(ctx: "RuleContext", span: FhirTime | None, resource: dict, evidence: str) -> DoseEvent | None:
+    """A DoseEvent dated by the recency reading of `span` (a partial date is read as late as it allows,
+    capped at now: RULES.md "Partial dates", for the windows where recency makes a card speak)."""
+    return DoseEvent(span.recent(ctx.now), resource, evidence, span) if span else None
 
 
 # --- conditions ---------------------------------------------------------------------------------------
@@ -203,6 +223,33 @@ def triggering_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
     return ctx.record.read(drafts)
 
 
+def planned_date(ctx: RuleContext, draft: dict) -> datetime:
+    """RULES.md "Planned date of a draft": the earliest future `dosageInstruction[].timing.event[]` or
+    `timing.repeat.boundsPeriod.start`; else `dispenseRequest.validityPeriod.start` when in the future;
+    else now. Past values are ignored. A partial date is read as its earliest instant not before now (the
+    reading that keeps a washout or interval card speaking)."""
+    planned = [max(span.earliest, ctx.now) for span in _timing_starts(draft) if span.latest > ctx.now]
+    if planned:
+        return min(planned)
+    validity = parse_fhir_time(as_dict(as_dict(draft.get("dispenseRequest")).get("validityPeriod")).get("start"))
+    if validity and validity.latest > ctx.now:
+        return max(validity.earliest, ctx.now)
+    return ctx.now
+
+
+def _timing_starts(draft: dict) -> list[FhirTime]:
+    """Every `timing.event` and `timing.repeat.boundsPeriod.start` of a draft's dosage instructions."""
+    found = []
+    dosages = draft.get("dosageInstruction")
+    for dosage in dosages if isinstance(dosages, list) else []:
+        timing = as_dict(as_dict(dosage).get("timing"))
+        events = timing.get("event")
+        values = list(events) if isinstance(events, list) else []
+        values.append(as_dict(as_dict(timing.get("repeat")).get("boundsPeriod")).get("start"))
+        found += [span for value in values if isinstance(value, str) and (span := parse_fhir_time(value))]
+    return found
+
+
 def draft_medications(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """All draft MedicationRequests of `value_set_id` (as data, whatever the hook's selections)."""
     drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "MedicationRequest"
@@ -240,56 +287,77 @@ def active_medications(ctx: RuleContext, value_set_id: str, statement_window: ti
         events.append(DoseEvent(when, request, "active order"))
     if statement_window is not None:
         for event in administrations(ctx, value_set_id, include_statements=True):
-            if ctx.now - event.when <= statement_window:
+            if within_window(event.when, ctx.now, statement_window):
                 events.append(event)
     return events
 
 
 def administrations(ctx: RuleContext, value_set_id: str, include_statements: bool = False) -> list[DoseEvent]:
     """Received a drug (history), newest first: completed administrations, completed orders (dated by
-    validity end, else authoredOn) and, when asked, statements — each with its date. Resources are
-    matched by drug first and only the matches are validated."""
+    validity end, else authoredOn) and, when asked, statements — each with its date (a partial date read
+    as late as it allows, capped at now; `DoseEvent.span` keeps it as recorded). Resources are matched by
+    drug first and only the matches are validated."""
     def matching(kind: str, statuses: set[str]) -> list[dict]:
         raw = [r for r in ctx.record.raw(kind) if r.get("status") in statuses and is_drug(ctx, r, value_set_id)]
         return ctx.record.read(raw)
 
     events = []
     for administration in matching("MedicationAdministration", {"completed"}):
-        when = effective_time(administration)
-        if when:
-            events.append(DoseEvent(when, administration, "administration"))
+        events.append(dated_event(ctx, effective_span(administration), administration, "administration"))
     for request in matching("MedicationRequest", {"completed"}):
         validity = ((request.get("dispenseRequest") or {}).get("validityPeriod") or {})
-        when = parse_fhir_datetime(validity.get("end")) or parse_fhir_datetime(request.get("authoredOn"))
-        if when:
-            events.append(DoseEvent(when, request, "completed order"))
+        span = parse_fhir_time(validity.get("end")) or parse_fhir_time(request.get("authoredOn"))
+        events.append(dated_event(ctx, span, request, "completed order"))
     if include_statements:
         for statement in matching("MedicationStatement", {"active", "completed", "intended"}):
-            when = effective_time(statement)
-            if when:
-                events.append(DoseEvent(when, statement, "statement"))
-    return sorted(events, key=lambda event: event.when, reverse=True)
+            events.append(_statement_event(ctx, statement))
+    return sorted((e for e in events if e), key=lambda event: event.when, reverse=True)
+
+
+def _statement_event(ctx: RuleContext, statement: dict) -> DoseEvent | None:
+    """An active statement whose period is open (or ends in the future) means the drug is taken now (evidence
+    "active statement": the date of the last dose is not recorded); any other statement is dated as recorded."""
+    period = as_dict(statement.get("effectivePeriod"))
+    end = parse_fhir_time(period.get("end"))
+    if statement.get("status") == "active" and period.get("start") and (end is None or end.earliest > ctx.now):
+        start = parse_fhir_time(period["start"])
+        if start and start.earliest <= ctx.now:
+            return DoseEvent(ctx.now, statement, "active statement", start)
+    return dated_event(ctx, effective_span(statement), statement, "statement")
 
 
 # --- PRRT ---------------------------------------------------------------------------------------------
 
 def prrt_history(ctx: RuleContext) -> list[DoseEvent]:
     """Received PRRT, newest first: Lu-177 dotatate given or completed, or a radionuclide therapy
-    Procedure that names the agent (Lu-177 dotatate, Y-90 dotatoc) in its codes or text."""
-    events = [e for e in administrations(ctx, "lutetium-lu177-dotatate")]
+    Procedure that names the agent (Lu-177 dotatate, Y-90 dotatoc) in its codes or text. Each event's
+    `agent` says whether it was Lu-177 dotatate ("lutetium-177") or another radionuclide ("other")."""
+    events = [DoseEvent(e.when, e.resource, e.evidence, e.span, LU177)
+              for e in administrations(ctx, "lutetium-lu177-dotatate")]
     lutetium, prrt = ctx.terminology["lutetium-lu177-dotatate"], ctx.terminology["prrt-procedure"]
     done = [p for p in ctx.record.raw("Procedure") if p.get("status") == "completed"]
     for procedure in ctx.record.read(done):
-        when = effective_time(procedure)
         codes = codings(procedure.get("code"))
         used = [c for device in procedure.get("usedCode") or [] for c in codings(device)]
         text = " ".join([concept_text(procedure.get("code"))] +
                         [concept_text(device) for device in procedure.get("usedCode") or []])
         agent_coded = any(c in lutetium for c in codes + used)
         therapy_with_agent = any(c in prrt for c in codes) and (agent_coded or prrt.matches_text(text))
-        if when and (agent_coded or therapy_with_agent):
-            events.append(DoseEvent(when, procedure, "procedure"))
+        event = dated_event(ctx, effective_span(procedure), procedure, "procedure")
+        if event and (agent_coded or therapy_with_agent):
+            event.agent = LU177 if agent_coded or _names_lutetium_dotatate(text) else "other"
+            events.append(event)
     return _dedupe_same_day(sorted(events, key=lambda event: event.when, reverse=True))
+
+
+LU177 = "lutetium-177"
+_OTHER_PRRT_AGENT = re.compile(r"\b(?:dotatoc|edotreotide|dotanoc|y-?90|90-?y|yttrium)\b", re.IGNORECASE)
+_LU177_AGENT = re.compile(r"\b(?:lutathera|dotatate)\b", re.IGNORECASE)
+
+
+def _names_lutetium_dotatate(text: str) -> bool:
+    """Procedure text naming Lu-177 dotatate and no other PRRT agent or isotope ("Y-90 DOTATOC" is not)."""
+    return bool(_LU177_AGENT.search(text)) and not _OTHER_PRRT_AGENT.search(text)
 
 
 def _dedupe_same_day(events: list[DoseEvent]) -> list[DoseEvent]:
@@ -322,8 +390,15 @@ def _dated_results(ctx: RuleContext, value_set_id: str) -> list[tuple[datetime, 
         raw = [o for o in ctx.record.with_code_in("Observation", ctx.terminology[value_set_id])
                if o.get("status") in FINAL_RESULT]
         dated = [(result_time(ctx, o), o) for o in raw]
-        ctx.record.memo[key] = sorted((d for d in dated if d[0]), key=lambda d: d[0], reverse=True)
+        ctx.record.memo[key] = sorted((d for d in dated if d[0]), key=_newest_full_first, reverse=True)
     return ctx.record.memo[key]
+
+
+def _newest_full_first(dated: tuple[datetime, dict]) -> tuple[datetime, bool]:
+    """Sort key: a result's earliest reading, and on a tie the fully dated one first (RULES.md "Partial
+    dates": a partial date never outranks a full date when choosing the latest result)."""
+    span = effective_span(dated[1])
+    return dated[0], not (span and span.partial)
 
 
 def observations(ctx: RuleContext, value_set_id: str) -> list[dict]:
@@ -332,12 +407,13 @@ def observations(ctx: RuleContext, value_set_id: str) -> list[dict]:
 
 
 def latest_observation(ctx: RuleContext, value_set_id: str, within: timedelta | None = None) -> dict | None:
-    """The newest result of the lab (within the window from now, when given), or None. Only the
-    result returned is validated."""
+    """The newest result of the lab (within the window from now, in calendar days, when given), or None.
+    A partial date is read as its earliest instant (age triggers "overdue" cards; recency silences them).
+    Only the result returned is validated."""
     for when, observation in _dated_results(ctx, value_set_id):
         if when > ctx.now + timedelta(days=1):
             continue  # a result dated in the future is a data error; do not let it mask the real latest
-        if within is not None and ctx.now - when > within:
+        if within is not None and not within_window(min(when, ctx.now), ctx.now, within):
             return None
         if ctx.record.read([observation]):
             return observation

@@ -1,8 +1,10 @@
 """Rule 14 `prrt-baseline-labs`: before a Lu-177 dotatate dose, recent blood counts and renal function.
 
 Each lab's latest final result in the window is judged by the Observation's own reference range or
-interpretation flag (no range and no flag: not judged). Out of range → warning listing each; a group (CBC,
-renal) with no result in the window, not drafted and not already ordered → info suggesting the order.
+interpretation flag (no range and no flag: not judged), v2 only in the adverse direction (`adverse` in the
+card file: low hemoglobin, WBC, neutrophils or platelets; high creatinine or low eGFR — a high platelet
+count or a low creatinine is no contraindication). Adverse → warning listing each; a group (CBC, renal) with
+no result in the window, not drafted and not already ordered → info suggesting the order.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     window = ctx.days("result_window_days")
     abnormal, missing = [], {}
     for group in ("cbc", "renal"):
-        latest = [o for lab in ctx.params[f"{group}_value_sets"]
-                  if (o := latest_observation(ctx, lab, within=window)) is not None]
-        abnormal += [o for o in latest if is_below_range(o) or is_above_range(o)]
+        latest = {lab: o for lab in ctx.params[f"{group}_value_sets"]
+                  if (o := latest_observation(ctx, lab, within=window)) is not None}
+        abnormal += [o for lab, o in latest.items() if _adverse(ctx, lab, o)]
         missing[group] = not latest and not _ordered(ctx, ctx.params[f"{group}_order_value_sets"])
+    for lab in ctx.params["also_judged_value_sets"]:  # judged when present, never asked for (neutrophils)
+        found = latest_observation(ctx, lab, within=window)
+        if found is not None and _adverse(ctx, lab, found):
+            abnormal.append(found)
     facts = {"drug": drug_name(ctx, drafts[0]), "cbc_missing": missing["cbc"], "renal_missing": missing["renal"],
              "last_cbc_date": _last_date(ctx, ctx.params["cbc_value_sets"]) if missing["cbc"] else None,
              "last_renal_date": _last_date(ctx, ctx.params["renal_value_sets"]) if missing["renal"] else None}
@@ -35,6 +41,12 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     if missing["cbc"] or missing["renal"]:
         return [Finding("labs-missing", facts)]
     return []
+
+
+def _adverse(ctx: RuleContext, lab: str, observation: dict) -> bool:
+    """Outside the range in the direction the card file names for the lab (low | high)."""
+    direction = ctx.params["adverse"].get(lab)
+    return is_below_range(observation) if direction == "low" else direction == "high" and is_above_range(observation)
 
 
 def _ordered(ctx: RuleContext, value_set_ids: list[str]) -> bool:
@@ -50,4 +62,4 @@ def _last_date(ctx: RuleContext, value_set_ids: list[str]) -> str | None:
 
 def _lines(results: list[dict]) -> str:
     return "\n".join(f"- {escape_markdown(describe_result(o))}: "
-                     f"{'below' if is_below_range(o) else 'above'} the reference range" for o in results)
+                     f"{'above' if is_above_range(o) else 'below'} the reference range" for o in results)

@@ -1,18 +1,23 @@
 """Rule 12 `prrt-concurrent-chemotherapy`: PRRT and cytotoxic chemotherapy at the same time, either way round.
 
-Lu-177 dotatate drafted while on a cytotoxic (an active order, a dose given within the recent window, or a
-cytotoxic among the same draft orders); or a cytotoxic drafted while a Lu-177 course is in progress (a
-PRRT dose within the course window, or a Lu-177 draft beside it that order-select did not select). One card
-per hook call, the Lu-177 direction first.
+Lu-177 dotatate drafted while on a cytotoxic (an active order, a dose given within the recent window before
+the Lu-177 draft's planned date, or a cytotoxic among the same draft orders); or a cytotoxic drafted while a
+Lu-177 course is in progress: a Lu-177 dose of the current course (RULES.md "Current PRRT course") within the
+course window before the cytotoxic's planned date, or a Lu-177 draft beside it that order-select did not
+select. v2: when that dose was the last of a completed course (the course's full number of doses), the card is
+info, "course completed on DATE", and does not speak of a course in progress. One card per hook call, the
+Lu-177 direction first.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..cards import Finding
-from ..fhirtime import format_date
-from .common import (DoseEvent, RuleContext, active_medications, draft_medications, drug_name,
+from ..fhirtime import format_date, within_window
+from .common import (DoseEvent, RuleContext, active_medications, draft_medications, drug_name, planned_date,
                      triggering_medication_drafts)
-from ._prrt import LUTETIUM, doses_within, in_prrt_scope, lutetium_drafts, whole_days
+from ._prrt import LUTETIUM, current_course, in_prrt_scope, lutetium_drafts, whole_days
 
 CYTOTOXIC = "cytotoxic-chemotherapy"
 
@@ -20,7 +25,7 @@ CYTOTOXIC = "cytotoxic-chemotherapy"
 def evaluate(ctx: RuleContext) -> list[Finding]:
     lutetium = lutetium_drafts(ctx)
     if lutetium:
-        chemotherapy = _current_chemotherapy(ctx)
+        chemotherapy = _current_chemotherapy(ctx, planned_date(ctx, lutetium[0]))
         if chemotherapy:
             return [Finding("lutetium-on-chemotherapy", {"drug": drug_name(ctx, lutetium[0]),
                                                          "chemotherapy": "; ".join(chemotherapy)})]
@@ -28,12 +33,10 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     if not chemotherapy_drafts:
         return []
     names = ", ".join(drug_name(ctx, draft) for draft in chemotherapy_drafts)
-    recent = doses_within(ctx, ctx.days("course_in_progress_days"))
-    if recent:
-        days = whole_days(recent[0].when, ctx.now)
-        return [Finding("chemotherapy-during-prrt", {
-            "drug": names, "last_prrt_date": format_date(recent[0].when), "days_since": days,
-            "weeks_since": days // 7, "prrt_evidence": recent[0].evidence})]
+    planned = min(planned_date(ctx, draft) for draft in chemotherapy_drafts)
+    found = _course_finding(ctx, names, planned)
+    if found:
+        return [found]
     drafted_lutetium = draft_medications(ctx, LUTETIUM)  # order-select: drafted but not selected
     if drafted_lutetium and in_prrt_scope(ctx):
         return [Finding("lutetium-on-chemotherapy", {"drug": drug_name(ctx, drafted_lutetium[0]),
@@ -41,14 +44,30 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     return []
 
 
-def _current_chemotherapy(ctx: RuleContext) -> list[str]:
-    """'drug (evidence date)' for each cytotoxic the patient is on, or drafted alongside, newest first."""
-    events = active_medications(ctx, CYTOTOXIC, statement_window=ctx.days("chemotherapy_recent_days"))
+def _course_finding(ctx: RuleContext, names: str, planned: datetime) -> Finding | None:
+    """A Lu-177 dose of the current course within the course window before the planned date."""
+    course = current_course(ctx, planned)
+    window = ctx.days("course_in_progress_days")
+    if not course.doses or not within_window(course.doses[0].when, planned, window):
+        return None
+    last = course.doses[0]
+    days = whole_days(last.when, planned)
+    facts = {"drug": names, "last_prrt_date": last.date_text, "days_since": days, "weeks_since": days // 7,
+             "prrt_evidence": last.evidence, "doses_given": len(course.doses), "planned_date": format_date(planned)}
+    completed = len(course.doses) >= int(ctx.params["total_doses"])
+    return Finding("course-completed" if completed else "chemotherapy-during-prrt", facts)
+
+
+def _current_chemotherapy(ctx: RuleContext, planned: datetime) -> list[str]:
+    """'drug (evidence date)' for each cytotoxic the patient is on at the planned date, or drafted alongside."""
+    window = ctx.days("chemotherapy_recent_days")
+    events = [e for e in active_medications(ctx, CYTOTOXIC, statement_window=window)
+              if e.evidence == "active order" or within_window(e.when, planned, window)]
     described = [_describe(ctx, event) for event in sorted(events, key=lambda e: e.when, reverse=True)]
     described += [f"{drug_name(ctx, draft)} (among the draft orders)" for draft in draft_medications(ctx, CYTOTOXIC)]
     return list(dict.fromkeys(described))
 
 
 def _describe(ctx: RuleContext, event: DoseEvent) -> str:
-    when = "since" if event.evidence == "active order" else "on"
-    return f"{drug_name(ctx, event.resource)} ({event.evidence} {when} {format_date(event.when)})"
+    when = "since" if event.evidence in ("active order", "active statement") else "on"
+    return f"{drug_name(ctx, event.resource)} ({event.evidence} {when} {event.date_text})"

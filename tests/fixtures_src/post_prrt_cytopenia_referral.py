@@ -95,6 +95,51 @@ def no_prrt():
     return p
 
 
+def _in_course(slug, given, **kwargs):
+    """Two Lu-177 doses, the last 4 weeks ago: a course in progress."""
+    p = pnet_patient(slug, given, "Nadir", **kwargs)
+    give_lutetium(p, 84, 28, code=LU177_SCD)
+    normal_cbc(p, days_ago=90)
+    return p
+
+
+def nadir_4_weeks_after_dose():
+    p = _in_course("cyto-nadir", "Nora")
+    _low_cbc(p, days_ago=2)
+    return p
+
+
+def platelets_40_three_weeks_after_dose():
+    """Platelets 40 x10^9/L (units 10*9/L, no flag): CTCAE grade 3, so the quiet window does not hold."""
+    p = _in_course("cyto-plt-40", "Olaf", gender="male")
+    p.observation(HEMOGLOBIN, 11.8, "g/dL", days_ago=7, low=12.0, high=15.5)
+    p.observation(PLATELETS, 40, "10*9/L", days_ago=7, low=150, high=400)
+    return p
+
+
+def neutrophils_ll_flag_after_dose():
+    p = _in_course("cyto-anc-ll", "Pia")
+    p.observation(NEUTROPHILS, 1.2, "10*3/uL", days_ago=3, low=1.8, high=7.7, flag="LL")
+    return p
+
+
+def hemoglobin_85_g_per_l_after_dose():
+    """Hemoglobin 85 g/L is 8.5 g/dL: below range but not grade 3; 4 weeks after a dose, quiet."""
+    p = _in_course("cyto-hb-gl", "Quirin", gender="male")
+    p.observation(HEMOGLOBIN, 85, "g/L", days_ago=3, low=120, high=155)
+    return p
+
+
+def low_platelets_dose_month_only():
+    """The last Lu-177 dose recorded as a month only: it opens no quiet window."""
+    p = pnet_patient("cyto-month-only", "Rut", "Nadir")
+    give_lutetium(p, 120, code=LU177_SCD)
+    dose = p.med_admin(LU177_SCD, days_ago=30)
+    dose["effectiveDateTime"] = dose["effectiveDateTime"][:7]
+    _low_cbc(p, days_ago=2)
+    return p
+
+
 FIXTURES = {
     f"{RULE}--low-platelets-and-hemoglobin": low_platelets_and_hemoglobin,
     f"{RULE}--neutropenia-ll-flag-procedure-only": neutropenia_ll_flag_procedure_only,
@@ -106,4 +151,9 @@ FIXTURES = {
     f"{RULE}--cytopenia-only-before-prrt": cytopenia_only_before_prrt,
     f"{RULE}--referral-drafted": referral_drafted,
     f"{RULE}--no-prrt": no_prrt,
+    f"{RULE}--nadir-4-weeks-after-dose": nadir_4_weeks_after_dose,
+    f"{RULE}--platelets-40-three-weeks-after-dose": platelets_40_three_weeks_after_dose,
+    f"{RULE}--neutrophils-ll-flag-after-dose": neutrophils_ll_flag_after_dose,
+    f"{RULE}--hemoglobin-8-5-g-per-l-units-after-dose": hemoglobin_85_g_per_l_after_dose,
+    f"{RULE}--low-platelets-dose-month-only": low_platelets_dose_month_only,
 }

@@ -1,7 +1,7 @@
 """Fixtures for rule 14 `prrt-baseline-labs`."""
 
-from .prrt_common import (CBC_DIFF, CREATININE, EGFR, HEMOGLOBIN, LU177_PIN, LU177_SBD, LU177_SCD, PLATELETS,
-                          STANDARD_GBQ, WBC, give_lutetium, normal_cbc, normal_renal, pnet_patient)
+from .prrt_common import (CBC_DIFF, CREATININE, EGFR, HEMOGLOBIN, LU177_PIN, LU177_SBD, LU177_SCD, NEUTROPHILS,
+                          PLATELETS, STANDARD_GBQ, WBC, give_lutetium, normal_cbc, normal_renal, pnet_patient)
 
 RULE = "prrt-baseline-labs"
 
@@ -87,6 +87,30 @@ def no_reference_range_no_flag():
     return p
 
 
+def high_platelets_low_creatinine():
+    """Reactive thrombocytosis and a low creatinine (low muscle mass): neither is a contraindication."""
+    p = _patient("labs-benign", "Dana")
+    p.observation(HEMOGLOBIN, 12.8, "g/dL", days_ago=7, low=12.0, high=15.5)
+    p.observation(WBC, 6.0, "10*3/uL", days_ago=7, low=3.4, high=10.8)
+    p.observation(PLATELETS, 480, "10*3/uL", days_ago=7, low=150, high=400, flag="H")
+    p.observation(CREATININE, 0.45, "mg/dL", days_ago=7, low=0.6, high=1.1, flag="L")
+    p.draft_med(LU177_SBD, dose=STANDARD_GBQ)
+    return p
+
+
+def low_neutrophils_high_wbc():
+    """A high WBC is not adverse; the low neutrophil count beside it is (counts in 10*9/L)."""
+    p = _patient("labs-anc", "Emil", gender="male")
+    give_lutetium(p, 63, code=LU177_SCD)
+    p.observation(HEMOGLOBIN, 13.5, "g/dL", days_ago=4, low=13.0, high=17.0)
+    p.observation(WBC, 11.9, "10*9/L", days_ago=4, low=4.0, high=11.0, flag="H")
+    p.observation(PLATELETS, 190, "10*9/L", days_ago=4, low=150, high=400)
+    p.observation(NEUTROPHILS, 1.1, "10*9/L", days_ago=4, low=1.8, high=7.5, flag="L")
+    normal_renal(p, days_ago=4)
+    p.draft_med(LU177_PIN, dose=STANDARD_GBQ)
+    return p
+
+
 FIXTURES = {
     f"{RULE}--low-platelets-high-creatinine": low_platelets_high_creatinine,
     f"{RULE}--low-egfr-by-range-icd10": low_egfr_by_range_icd10,
@@ -97,4 +121,6 @@ FIXTURES = {
     f"{RULE}--labs-drafted": labs_drafted,
     f"{RULE}--entered-in-error-high-creatinine": entered_in_error_high_creatinine,
     f"{RULE}--no-reference-range-no-flag": no_reference_range_no_flag,
+    f"{RULE}--high-platelets-low-creatinine": high_platelets_low_creatinine,
+    f"{RULE}--low-neutrophils-high-wbc": low_neutrophils_high_wbc,
 }

@@ -3,7 +3,44 @@
 from .prrt_common import (CAPECITABINE, CAPECITABINE_SBD, EVEROLIMUS_10, LU177_PIN, LU177_SBD, PRRT_A9513,
                           STANDARD_GBQ, STREPTOZOCIN_SCD, TEMOZOLOMIDE_SCD, give_lutetium, pnet_patient, qty)
 
+from .builder import ahead
+from .codes import PRRT_CPT
+
 RULE = "prrt-concurrent-chemotherapy"
+
+
+def _planned_in(draft: dict, days: float) -> dict:
+    draft["dosageInstruction"][0]["timing"] = {"event": [ahead(days)]}
+    return draft
+
+
+def capecitabine_5_weeks_after_fourth_dose():
+    """Four Lu-177 doses, the fourth 5 weeks ago: the course is complete, not in progress."""
+    p = _patient("chemo-after-course", "Ulla")
+    give_lutetium(p, 203, 147, 91, 35)
+    p.draft_med(CAPECITABINE_SBD, dose=qty(1500, "mg"))
+    return p
+
+
+def lutetium_planned_in_2_weeks_temozolomide_5_weeks_ago():
+    p = _patient("chemo-planned-soon", "Vera")
+    p.med_admin(TEMOZOLOMIDE_SCD, days_ago=35, dose=qty(200, "mg"))
+    _planned_in(p.draft_med(LU177_SBD, dose=STANDARD_GBQ), 14)
+    return p
+
+
+def capecitabine_after_y90_dotatoc_4_weeks_ago():
+    p = _patient("chemo-y90", "Walt", gender="male")
+    p.procedure(PRRT_CPT, days_ago=28, text="Y-90 DOTATOC PRRT (trial)")
+    p.draft_med(CAPECITABINE, dose=qty(1500, "mg"))
+    return p
+
+
+def lutetium_planned_in_3_weeks_temozolomide_6_weeks_ago():
+    p = _patient("chemo-planned-later", "Xena")
+    p.med_admin(TEMOZOLOMIDE_SCD, days_ago=42, dose=qty(200, "mg"))
+    _planned_in(p.draft_med(LU177_SBD, dose=STANDARD_GBQ), 21)
+    return p
 
 
 def _patient(slug, given, **kwargs):
@@ -88,4 +125,8 @@ FIXTURES = {
     f"{RULE}--lutetium-on-everolimus": lutetium_on_everolimus,
     f"{RULE}--cancelled-capecitabine-order": cancelled_capecitabine_order,
     f"{RULE}--entered-in-error-lu177-administration": entered_in_error_lu177_administration,
+    f"{RULE}--capecitabine-5-weeks-after-fourth-dose": capecitabine_5_weeks_after_fourth_dose,
+    f"{RULE}--lutetium-planned-in-2-weeks-temozolomide-5-weeks-ago": lutetium_planned_in_2_weeks_temozolomide_5_weeks_ago,
+    f"{RULE}--capecitabine-after-y90-dotatoc-4-weeks-ago": capecitabine_after_y90_dotatoc_4_weeks_ago,
+    f"{RULE}--lutetium-planned-in-3-weeks-temozolomide-6-weeks-ago": lutetium_planned_in_3_weeks_temozolomide_6_weeks_ago,
 }

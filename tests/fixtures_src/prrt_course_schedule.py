@@ -2,7 +2,8 @@
 
 from .prrt_common import (LU177_PIN, LU177_SBD, LU177_SCD, PRRT_A9513, STANDARD_GBQ, STANDARD_MCI,
                           give_lutetium, normal_cbc, normal_renal, pnet_patient, qty)
-from .codes import PRRT_CPT
+from .builder import ahead
+from .codes import PRRT_CPT, PRRT_SCT
 
 RULE = "prrt-course-schedule"
 
@@ -84,6 +85,96 @@ def same_day_duplicates_three_doses():
     return p
 
 
+def _planned_in(draft: dict, days: float) -> dict:
+    """Planned `days` ahead through timing.repeat.boundsPeriod.start (a one-off dose)."""
+    draft["dosageInstruction"][0]["timing"] = {"repeat": {"count": 1, "boundsPeriod": {"start": ahead(days)[:10]}}}
+    return draft
+
+
+def _y90(p, days_ago):
+    p.procedure(PRRT_SCT, days_ago=days_ago, text="Y-90 DOTATOC peptide receptor radionuclide therapy")
+
+
+def y90_history_beside_three_lu177_doses():
+    """Two Y-90 DOTATOC treatments years ago and three Lu-177 doses: this is dose 4, not dose 6."""
+    p = _patient("sched-y90", "Jo")
+    _y90(p, 900)
+    _y90(p, 840)
+    give_lutetium(p, 180, 124, 68)
+    p.draft_med(LU177_SBD, dose=STANDARD_GBQ)
+    return p
+
+
+def y90_dose_5_weeks_ago_lu177_first_dose():
+    """A Y-90 DOTATOC treatment 5 weeks ago (another centre's trial): not a previous Lu-177 dose."""
+    p = _patient("sched-y90-recent", "Kai", gender="male")
+    _y90(p, 35)
+    p.draft_med(LU177_PIN, dose=STANDARD_GBQ)
+    return p
+
+
+def retreatment_after_completed_course():
+    """Four Lu-177 doses two years ago: a new dose is a re-treatment, not 'dose 5'."""
+    p = _patient("sched-retreat", "Lou")
+    give_lutetium(p, 730, 674, 618, 562, code=LU177_SCD)
+    p.draft_med(LU177_SBD, dose=STANDARD_GBQ)
+    return p
+
+
+def planned_in_2_weeks_5_weeks_after_dose_2():
+    p = _patient("sched-planned-early", "Mia")
+    give_lutetium(p, 91, 35)
+    _planned_in(p.draft_med(LU177_SBD, dose=STANDARD_GBQ), 14)
+    return p
+
+
+def planned_in_3_weeks_5_weeks_after_dose_2():
+    """Ordered today, planned three weeks ahead: 8 weeks after dose 2."""
+    p = _patient("sched-planned-ok", "Ned", gender="male")
+    give_lutetium(p, 91, 35)
+    _planned_in(p.draft_med(LU177_SBD, dose=STANDARD_GBQ), 21)
+    return p
+
+
+def activity_8_5_gbq():
+    p = _patient("sched-high", "Ola")
+    give_lutetium(p, 60)
+    p.draft_med(LU177_SBD, dose=qty(8.5, "GBq"))
+    return p
+
+
+def activity_7_8_gbq_within_tolerance():
+    p = _patient("sched-near", "Pam")
+    give_lutetium(p, 60)
+    p.draft_med(LU177_SBD, dose=qty(7.8, "GBq"))
+    return p
+
+
+def activity_200_gbq_unit_error():
+    """200 entered with the unit GBq (meant mCi): 27 times the standard."""
+    p = _patient("sched-unit-error", "Quin", gender="male")
+    give_lutetium(p, 60)
+    p.draft_med(LU177_PIN, dose=qty(200, "GBq"))
+    return p
+
+
+def activity_6500_mbq_low():
+    p = _patient("sched-low", "Rae")
+    give_lutetium(p, 60)
+    p.draft_med(LU177_PIN, dose=qty(6500, "MBq"))
+    return p
+
+
+def previous_dose_month_only_date():
+    """The previous dose was recorded as '2026-05' only: it may have been days ago."""
+    p = _patient("sched-month-only", "Sol")
+    give_lutetium(p, 120)
+    given = p.med_admin(LU177_PIN, days_ago=20, dose=STANDARD_GBQ)
+    given["effectiveDateTime"] = given["effectiveDateTime"][:7]
+    p.draft_med(LU177_PIN, dose=STANDARD_GBQ)
+    return p
+
+
 FIXTURES = {
     f"{RULE}--dose-3-five-weeks-after-dose-2": dose_3_five_weeks_after_dose_2,
     f"{RULE}--fifth-dose-after-four-given": fifth_dose_after_four_given,
@@ -94,4 +185,14 @@ FIXTURES = {
     f"{RULE}--activity-not-structured": activity_not_structured,
     f"{RULE}--entered-in-error-administration": entered_in_error_administration,
     f"{RULE}--same-day-duplicates-three-doses": same_day_duplicates_three_doses,
+    f"{RULE}--y90-history-beside-three-lu177-doses": y90_history_beside_three_lu177_doses,
+    f"{RULE}--y90-dose-5-weeks-ago-lu177-first-dose": y90_dose_5_weeks_ago_lu177_first_dose,
+    f"{RULE}--retreatment-after-completed-course": retreatment_after_completed_course,
+    f"{RULE}--planned-in-2-weeks-5-weeks-after-dose-2": planned_in_2_weeks_5_weeks_after_dose_2,
+    f"{RULE}--planned-in-3-weeks-5-weeks-after-dose-2": planned_in_3_weeks_5_weeks_after_dose_2,
+    f"{RULE}--activity-8-5-gbq": activity_8_5_gbq,
+    f"{RULE}--activity-7-8-gbq-within-tolerance": activity_7_8_gbq_within_tolerance,
+    f"{RULE}--activity-200-gbq-unit-error": activity_200_gbq_unit_error,
+    f"{RULE}--activity-6500-mbq-low": activity_6500_mbq_low,
+    f"{RULE}--previous-dose-month-only-date": previous_dose_month_only_date,
 }

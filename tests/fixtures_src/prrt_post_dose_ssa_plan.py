@@ -5,7 +5,18 @@ from .codes import GA68_HCPCS, MALIGNANT_INSULINOMA, PRRT_CPT, VIPOMA
 from .prrt_common import (LU177_PIN, LU177_SBD, LU177_SCD, OCTREOTIDE_LAR_30_SCD, STANDARD_GBQ, give_lutetium,
                           pnet_patient, qty)
 
+from .codes import LANREOTIDE_120_SBD
+
 RULE = "prrt-post-dose-ssa-plan"
+
+
+def lanreotide_active_no_new_order():
+    """Lanreotide every 4 weeks is active (its last injection 5 weeks ago): no second long-acting order."""
+    p = pnet_patient("plan-on-lanreotide", "Mads", "Plan", gender="male")
+    p.med_request(LANREOTIDE_120_SBD, status="active", authored_days=300, dose=qty(120, "mg"))
+    p.med_admin(LANREOTIDE_120_SBD, days_ago=35, dose=qty(120, "mg"))
+    p.draft_med(LU177_SBD, dose=STANDARD_GBQ)
+    return p
 
 
 def first_dose():
@@ -68,4 +79,5 @@ FIXTURES = {
     f"{RULE}--lar-drafted-with-lutetium": lar_drafted_with_lutetium,
     f"{RULE}--cancelled-lutetium-draft": cancelled_lutetium_draft,
     f"{RULE}--no-pnet-no-prrt": no_pnet_no_prrt,
+    f"{RULE}--lanreotide-active-no-new-order": lanreotide_active_no_new_order,
 }

@@ -61,6 +61,57 @@ def dotatate_ingredient_only_no_lutetium():
     return p
 
 
+NEGATIVE = coding("http://snomed.info/sct", "260385009", "Negative (qualifier value)")
+
+
+def scheduled_ga68_pet_only():
+    """The SSTR PET is booked (ImagingStudy registered, report preliminary): not yet done."""
+    p = _pnet("sstr-scheduled", "Vic")
+    p.imaging_study("PET/CT Ga-68 DOTATATE skull base to mid-thigh", days_ago=-7, status="registered")
+    p.diagnostic_report(PET_CT_CPT, days_ago=1, status="preliminary", text="Ga-68 DOTATATE PET/CT")
+    p.draft_med(LU177_SBD, **LU_DOSE)
+    return p
+
+
+def negative_ga68_pet_coded():
+    """The only SSTR PET is reported negative (conclusionCode SNOMED CT 260385009)."""
+    p = _pnet("sstr-negative", "Wyn")
+    report = p.diagnostic_report(PET_CT_CPT, days_ago=40, text="Ga-68 DOTATATE PET/CT",
+                                 conclusion="No somatostatin-receptor avid disease.")
+    report["conclusionCode"] = [{"coding": [NEGATIVE], "text": "Negative"}]
+    p.draft_med(LU177_PIN, **LU_DOSE)
+    return p
+
+
+def negative_octreoscan_then_positive_pet():
+    """An old negative OctreoScan, then a positive Ga-68 DOTATATE PET: the most recent performed study decides."""
+    p = _pnet("sstr-neg-then-pos", "Xia")
+    old = p.diagnostic_report(coding("urn:oid:1.2.840.114350.1.13.0.1.7.2.696580", "NM1234", "NM OCTREOSCAN"),
+                              days_ago=700, text="NM OCTREOSCAN WHOLE BODY")
+    old["conclusionCode"] = [{"coding": [NEGATIVE]}]
+    p.procedure(GA68_HCPCS, days_ago=30)
+    p.draft_med(LU177_PIN, **LU_DOSE)
+    return p
+
+
+def post_therapy_scan_only():
+    """A Lu-177 DOTATATE post-therapy SPECT (text only) is not SSTR imaging; ICD-10-CM-only pNET."""
+    p = Patient("sstr-post-therapy", "Yara", "Prrt-Imaging")
+    p.condition(coding("http://hl7.org/fhir/sid/icd-10-cm", "C25.4", "Malignant neoplasm of endocrine pancreas"))
+    p.imaging_study("SPECT/CT post-therapy Lu-177 DOTATATE", days_ago=60)
+    p.draft_med(LU177_PIN, **LU_DOSE)
+    return p
+
+
+def performed_pet_without_coded_result():
+    """A final Ga-68 DOTATATE report whose conclusion is text only: imaging on record."""
+    p = _pnet("sstr-uncoded", "Zed")
+    p.diagnostic_report(PET_CT_CPT, days_ago=25, text="PET/CT Ga-68 DOTATATE", status="amended",
+                        conclusion="Somatostatin-receptor avid liver lesions.")
+    p.draft_med(LU177_PIN, **LU_DOSE)
+    return p
+
+
 FIXTURES = {
     f"{RULE}--no-imaging": no_imaging,
     f"{RULE}--ct-only-product-code": ct_only_product_code,
@@ -68,6 +119,11 @@ FIXTURES = {
     f"{RULE}--octreoscan-local-code-procedure": octreoscan_local_code_procedure,
     f"{RULE}--hcpcs-a9587-procedure": hcpcs_a9587_procedure,
     f"{RULE}--dotatate-ingredient-only-no-lutetium": dotatate_ingredient_only_no_lutetium,
+    f"{RULE}--scheduled-ga68-pet-only": scheduled_ga68_pet_only,
+    f"{RULE}--negative-ga68-pet-coded": negative_ga68_pet_coded,
+    f"{RULE}--negative-octreoscan-then-positive-pet": negative_octreoscan_then_positive_pet,
+    f"{RULE}--post-therapy-scan-only-icd10": post_therapy_scan_only,
+    f"{RULE}--performed-pet-without-coded-result": performed_pet_without_coded_result,
 }
 
 
