@@ -19,7 +19,7 @@ import os
 
 from flask import Flask
 
-from . import audit, auth, dashboard, feedback, http, logs, openapi, ops, responses, sandbox
+from . import audit, auth, dashboard, feedback, http, limits, logs, openapi, ops, responses, sandbox
 from .settings import SETTING_NAMES, Settings, load_settings, unknown_variables
 from .state import STATE_KEY, CdsState
 from .store import STORE_KEY, default_url, open_store
@@ -60,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     sandbox.register_sandbox(app, settings)
     dashboard.register_dashboard(app, settings)  # issue 15: /dashboard, closed unless an admin credential is configured
+    app.extensions[http.LARGE_REQUEST_GATE] = limits.LargeRequestGate(settings.large_request_bytes,
+                                                                      settings.large_request_wait_seconds)
     responses.register_error_handlers(app, settings.max_content_length)
     responses.register_cors(app, settings.cors_origins)
     return app
@@ -68,7 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _open_storage(app: Flask, settings: Settings) -> None:
     """The store (also auth's shared JWT replay cache) and the audit trail that writes to it."""
     url = settings.database_url or default_url(app.instance_path)
-    store = open_store(url, settings.database_connect_timeout, settings.database_auto_migrate)
+    store = open_store(url, settings.database_connect_timeout, settings.database_auto_migrate,
+                       settings.replay_cache_timeout_seconds, settings.feedback_database_timeout_seconds)
     app.extensions[STORE_KEY] = store
     app.extensions[auth.REPLAY_CACHE_EXTENSION] = store  # shared by every process and host
     writer = audit.AuditWriter(store, maxsize=settings.audit_queue_size)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Protocol, Sequence, overload
 
 from .metrics import AUDIT_LOST, AUDIT_WRITTEN
+from .sanitise import clean_list, clean_text, utf8_for_hashing
 from .store import AuditRecord, IssuedCard, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def patient_hash(key: bytes, patient_id: str | None) -> str | None:
     """HMAC-SHA256 of the patient id, hex; the same patient gives the same hash under one key."""
     if not patient_id:
         return None
-    return hmac.new(key, patient_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, utf8_for_hashing(patient_id), hashlib.sha256).hexdigest()
 
 
 def load_hmac_key(configured: str | None, instance_path: str) -> bytes:
@@ -104,14 +105,16 @@ def build_record(service_id: str, hook_request: ParsedRequest | None, evaluation
                  issuer: str | None, issued_at: datetime, config_version: str | None = None) -> AuditRecord:
     """The audit record of one hook call: `hook_request` is None when the call failed before it was parsed,
     `evaluation` None when it failed before the rules answered; `config_version` is the site
-    configuration's version for a call that never reached the rules."""
+    configuration's version for a call that never reached the rules. Every text field is cleaned
+    (service/sanitise.py) and cut to its column, so one odd request can neither lose its own row nor make
+    the database refuse a batch of other callers' rows."""
     issued = evaluation.issued if evaluation is not None else []
     with_uuid = [(rule_id, card) for rule_id, card in issued if card.get("uuid")]
     record = AuditRecord(
         at=issued_at, service=clip(service_id, 128), status=status, outcome=clip(outcome, 64),
-        latency_ms=round(latency_ms, 3), request_id=request_id, issuer=clip(issuer, 512),
-        rule_ids=list(dict.fromkeys(rule_id for rule_id, _ in issued)),
-        card_uuids=[card["uuid"] for _, card in with_uuid],
+        latency_ms=round(latency_ms, 3), request_id=clip(request_id, 128), issuer=clip(issuer, 512),
+        rule_ids=clean_list(list(dict.fromkeys(rule_id for rule_id, _ in issued)), 128),
+        card_uuids=clean_list([card["uuid"] for _, card in with_uuid], 128),
     )
     if hook_request is not None:
         record.hook, record.hook_instance = clip(hook_request.hook, 64), clip(hook_request.hook_instance, 256)
@@ -153,8 +156,8 @@ class AuditTrail:
         try:
             self.writer.submit(build_record(service_id, hook_request, evaluation, status, outcome, latency_ms,
                                             self.key, request_id, issuer, at, config_version))
-        except Exception:
-            log.exception("could not queue the audit record")
+        except Exception as exc:  # the lost row is still counted
+            self.writer.count_lost(1, f"the audit record could not be built ({type(exc).__name__})")
 
 
 @overload
@@ -162,16 +165,17 @@ def clip(value: str, length: int) -> str: ...
 @overload
 def clip(value: None, length: int) -> None: ...
 def clip(value: str | None, length: int) -> str | None:
-    """`value` cut to its column's length, without NUL characters (PostgreSQL refuses them), so that one
-    odd request cannot make the database refuse a whole batch of audit rows."""
-    return None if value is None else value.replace("\x00", "")[:length]
+    """`value` cut to its column's length, without NUL characters (PostgreSQL refuses them) or lone
+    surrogates (no database can encode them), so that one odd request cannot make the database refuse
+    a whole batch of audit rows."""
+    return clean_text(value, length)
 
 
 def _issued(rule_id: str, card: dict, service_id: str, hook_instance: str, issued_at: datetime,
             silent: bool = False) -> IssuedCard:
-    return IssuedCard(card_uuid=card["uuid"], service=service_id, rule_id=rule_id,
+    return IssuedCard(card_uuid=clip(card["uuid"], 128), service=service_id, rule_id=clip(rule_id, 128),
                       hook_instance=clip(hook_instance, 256),
-                      suggestion_uuids=[s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")],
+                      suggestion_uuids=clean_list([s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")], 128),
                       issued_at=issued_at, silent=silent)
 
 
@@ -194,7 +198,7 @@ class AuditWriter:
         try:
             self.queue.put_nowait(record)
         except queue.Full:
-            self._count_lost(1, "the audit queue is full")
+            self.count_lost(1, "the audit queue is full")
             return False
         self._ensure_thread()
         return True
@@ -245,10 +249,13 @@ class AuditWriter:
             if not exc.transient and len(batch) > 1:  # one record the database refuses: keep the others
                 self._write_one_by_one(batch)
             else:
-                self._count_lost(len(batch), f"the database is unavailable ({exc})")
-        except Exception:  # never let the writer thread die on a bad record
-            log.exception("audit write failed")
-            self._count_lost(len(batch), "the audit write failed")
+                self.count_lost(len(batch), f"the database is unavailable ({exc})")
+        except Exception as exc:  # never let the writer thread die, nor one odd record sink the batch
+            if len(batch) > 1:
+                self._write_one_by_one(batch)
+            else:
+                log.error("audit write failed (%s)", type(exc).__name__)
+                self.count_lost(1, f"the audit write failed ({type(exc).__name__})")
         finally:
             for _ in batch:
                 self.queue.task_done()
@@ -260,9 +267,26 @@ class AuditWriter:
                 self.written += self.store.record_calls([record])
                 AUDIT_WRITTEN.inc()
             except StoreUnavailable as exc:
-                self._count_lost(1, f"the database refused the record ({exc})")
+                self.count_lost(1, f"the database refused the record ({exc})")
+            except Exception as exc:
+                self.count_lost(1, f"the audit write failed ({type(exc).__name__})")
 
-    def _count_lost(self, count: int, why: str) -> None:
+    def abandon(self, why: str) -> int:
+        """Count every record still queued as lost (and log it), without writing it. Returns the count."""
+        dropped = 0
+        while True:
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                break
+            self.queue.task_done()
+            dropped += 1
+        if dropped:
+            self.count_lost(dropped, why)
+        return dropped
+
+    def count_lost(self, count: int, why: str) -> None:
+        """Count `count` records as lost (here and in pnet_cds_audit_writes_lost_total) and log why."""
         with self._lock:
             self.lost += count
             total = self.lost
@@ -273,9 +297,20 @@ class AuditWriter:
 _WRITERS: weakref.WeakSet = weakref.WeakSet()
 
 
-@atexit.register
-def _flush_at_exit() -> None:
-    """A worker that is shutting down writes what its writers still hold, for a bounded time."""
+def flush_all_writers(timeout: float = 2.0) -> int:
+    """At shutdown: let every writer of this process write what it holds for `timeout` seconds, then count
+    and log what is left as lost (a batch the writer is storing at that moment gets one more second).
+    Returns the number of records lost. Called by gunicorn's worker_exit hook and at interpreter exit."""
+    lost = 0
     for writer in list(_WRITERS):
-        if writer.queue.unfinished_tasks and not writer.flush(timeout=2.0):
-            log.warning("audit: %d record(s) not written at exit", writer.queue.unfinished_tasks)
+        if not writer.queue.unfinished_tasks or writer.flush(timeout=timeout):
+            continue
+        lost += writer.abandon("not written before the process exited")
+        if not writer.flush(timeout=1.0):  # the batch being stored right now
+            in_flight = writer.queue.unfinished_tasks
+            writer.count_lost(in_flight, "still being written when the process exited")
+            lost += in_flight
+    return lost
+
+
+atexit.register(flush_all_writers)

@@ -113,21 +113,34 @@ class MemoryReplayCache:
 class SharedReplayCache:
     """The ReplayCache a shared store registers as `app.extensions["pnet_cds_replay_cache"]` (any object with
     `remember_jti(issuer, jti, expires_at) -> bool`, e.g. the database store), looked up at each call so the
-    order of start-up does not matter; this process's memory while none is registered, or when the shared
-    store fails (the token is still fully verified; only replay detection narrows to this process)."""
+    order of start-up does not matter.
 
-    def __init__(self, app: Flask, local: ReplayCache | None = None):
+    Every jti is also remembered in this process's memory, which answers alone while no shared store is
+    registered, and for `retry_seconds` after the shared store failed (locked, down, slow: the store bounds
+    its own wait, REPLAY_CACHE_TIMEOUT_SECONDS), so a hook call never waits on the database more than
+    once per `retry_seconds`. The token is still fully verified; only replay detection narrows to this
+    process meanwhile. A jti seen by either is a replay."""
+
+    def __init__(self, app: Flask, local: ReplayCache | None = None, retry_seconds: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic):
         self._extensions = app.extensions
         self._local = local or MemoryReplayCache()
+        self._retry_seconds = retry_seconds
+        self._clock = clock
+        self.degraded_until = 0.0
 
     def remember_jti(self, issuer: str, jti: str, expires_at: float) -> bool:
+        new_here = self._local.remember_jti(issuer, jti, expires_at)
         shared = self._extensions.get(REPLAY_CACHE_EXTENSION)
-        if shared is not None:
-            try:
-                return shared.remember_jti(issuer, jti, expires_at)
-            except Exception as exc:  # the database is down: keep serving, with per-process replay checks
-                log.error("shared jti replay cache failed (%s); using this process's memory", type(exc).__name__)
-        return self._local.remember_jti(issuer, jti, expires_at)
+        if shared is None or self._clock() < self.degraded_until:
+            return new_here
+        try:
+            return shared.remember_jti(issuer, jti, expires_at) and new_here
+        except Exception as exc:  # the database is locked or down: keep serving, with per-process replay checks
+            self.degraded_until = self._clock() + self._retry_seconds
+            log.error("shared jti replay cache failed (%s); this process's memory alone for %.0f s",
+                      type(exc).__name__, self._retry_seconds)
+            return new_here
 
 
 class KeyStore:

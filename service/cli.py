@@ -114,15 +114,16 @@ def _serve(args) -> int:
         return 0
     from gunicorn.app.base import BaseApplication
 
-    from . import create_app
+    from .serving import gunicorn_config
+
+    settings = gunicorn_config()  # threaded workers, read deadlines, keep-alive, graceful drain: service/serving.py
 
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
-            self.cfg.set("timeout", 30)
             self.cfg.set("accesslog", "-")
-            for key, value in gunicorn_settings().items():
+            for key, value in {**settings, **gunicorn_settings()}.items():
                 self.cfg.set(key, value)
 
         def load(self):

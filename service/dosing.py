@@ -10,10 +10,15 @@ instructions, a frequency or period range — gives None, so a dose rule stays s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from . import units
 
+# What this module reads at all: a dose, frequency or period (in days) outside 1e-9 … 1e9 of its unit is a
+# data error (1e308 mg, a denormal period), not an order; reading it would overflow to "inf" in card text.
+# A parsing bound, not a clinical number.
+READABLE_RANGE = (1e-9, 1e9)
 GTS_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
 # code → (times, per period, period unit), from the code definitions in the FHIR TimingAbbreviation value set.
 TIMING_CODES = {
@@ -97,13 +102,13 @@ def parse_dose(dosage: dict, unit: str) -> float | None:
     quantity = entries[0]["doseQuantity"]
     if not isinstance(quantity, dict) or quantity.get("comparator"):
         return None
-    value = quantity.get("value")
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+    value = _readable(quantity.get("value"))
+    if value is None:
         return None
     code = units.ucum_code(quantity.get("code"), quantity.get("unit"), quantity.get("system"))
     if code is None or not units.is_mass(code):
         return None
-    return units.convert(float(value), code, unit)
+    return _readable(units.convert(value, code, unit))
 
 
 def parse_schedule(timing: dict | None, month_days: float | None = None) -> Schedule | None:
@@ -139,14 +144,27 @@ def _differs(repeat: dict, key: str, max_key: str) -> bool:
 
 
 def _schedule(frequency, period, period_unit, month_days: float | None) -> Schedule | None:
-    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) and n > 0 for n in (frequency, period)):
+    if _readable(frequency) is None or _readable(period) is None:
         return None
     if period_unit == "mo" and month_days:
         days = float(period) * month_days
     else:
         days = units.convert(float(period), period_unit, "d") if period_unit else None
     written = _months_text(frequency, period) if period_unit == "mo" else ""
-    return Schedule(float(frequency), days, written) if days else None
+    return Schedule(float(frequency), days, written) if _readable(days) is not None else None
+
+
+def _readable(value) -> float | None:
+    """`value` as a float when it is a real number within READABLE_RANGE, else None (booleans, NaN,
+    infinities, integers too large for a float, denormals and other numbers no order means)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    low, high = READABLE_RANGE
+    return number if math.isfinite(number) and low <= number <= high else None
 
 
 def _months_text(frequency, period) -> str:
@@ -175,7 +193,9 @@ def _codes(concept: dict | None) -> set[str]:
 def describe_quantity(value: float, unit: str) -> str:
     """"300 micrograms", "37.5 mg" — for card text."""
     name = {"ug": "micrograms", "mg": "mg", "g": "g"}.get(unit, unit)
-    return f"{value:.4g} {name}" if value < 10000 else f"{value:,.0f} {name}"
+    if value < 10000:
+        return f"{value:.4g} {name}"
+    return f"{value:,.0f} {name}" if value < 1e12 else f"{value:.3g} {name}"
 
 
 def describe_schedule(schedule: Schedule) -> str:

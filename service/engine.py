@@ -45,6 +45,7 @@ class Evaluation:
     skipped: dict[str, str] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     skipped_resources: list[dict] = field(default_factory=list)
+    omitted_cards: dict[str, int] = field(default_factory=dict)  # rule id → cards cut by the per-response cap
     intake: dict = field(default_factory=dict)  # service/intake.py: normalised, other patients, drafts
     # Site configuration (issue 15): rules in silent mode that would have fired, and their unsent cards
     # (audited, never returned); the version of every rule that fired; the site configuration's version.
@@ -64,7 +65,8 @@ class Evaluation:
         configuration behind them. Silent-mode findings are never in it."""
         body: dict = {"cards": self.cards}
         parts = (("skippedRules", self.skipped), ("failedRules", self.failed),
-                 ("skippedResources", self.skipped_resources), *self.intake.items())
+                 ("skippedResources", self.skipped_resources), ("omittedCards", self.omitted_cards),
+                 *self.intake.items())
         if any(value for _, value in parts):
             body["extension"] = {EXTENSION_KEY: {key: value for key, value in parts if value}}
         if self.cards:

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from .errors import BadHookRequest, Problem, ServiceUnavailable, UnknownService
 from .metrics import FEEDBACK
+from .sanitise import clean_text, text_problem
 from .responses import error_response, read_json_body
 from .store import FeedbackEntry, StoreUnavailable, as_utc, store_of
 
@@ -37,7 +38,8 @@ def receive_feedback(service_id: str) -> Response:
     if service_id not in services:
         raise UnknownService(f"no CDS service {service_id!r}; GET /cds-services lists them",
                              [Problem("", f"known services: {', '.join(sorted(services))}")])
-    entries = parse_feedback(read_json_body())
+    entries = parse_feedback(read_json_body(current_app.extensions["pnet_cds"].settings.max_content_length,
+                                            current_app.extensions.get("pnet_cds_large_request_gate")))
     try:
         result = store_of(current_app).save_feedback(service_id, entries, datetime.now(timezone.utc))
     except StoreUnavailable as exc:
@@ -58,13 +60,14 @@ def parse_feedback(body: object) -> list[FeedbackEntry]:
     if not isinstance(body, dict):
         raise BadHookRequest("the feedback body must be a JSON object with a `feedback` array",
                              [Problem("", f"got {type(body).__name__}")])
-    problems = schema_problems(body) or _nul_problems(body)
+    problems = schema_problems(body) or _text_problems(body)
     entries = []
     if not problems:
         for index, item in enumerate(body["feedback"]):
-            timestamp = _timestamp(item["outcomeTimestamp"])
-            if timestamp is None:
-                problems.append(Problem(f"/feedback/{index}/outcomeTimestamp", "not a valid RFC 3339 date-time"))
+            try:
+                timestamp = _timestamp(item["outcomeTimestamp"])
+            except ValueError as exc:
+                problems.append(Problem(f"/feedback/{index}/outcomeTimestamp", str(exc)))
                 continue
             entries.append(_entry(item, timestamp))
     if problems:
@@ -92,15 +95,22 @@ def schema_problems(body: dict) -> list[Problem]:
     return problems
 
 
-def _nul_problems(value: object, pointer: str = "") -> list[Problem]:
-    """NUL characters anywhere in the body (PostgreSQL cannot store them in text)."""
+def _text_problems(value: object, pointer: str = "") -> list[Problem]:
+    """Strings anywhere in the body that no database can store as sent: NUL characters (PostgreSQL) and
+    lone UTF-16 surrogates (no UTF-8 encoding). Refused rather than altered: the feedback is the
+    clinician's record."""
     if isinstance(value, str):
-        return [Problem(pointer, "must not contain NUL characters")] if "\x00" in value else []
+        why = text_problem(value)
+        return [Problem(pointer, why)] if why else []
     if isinstance(value, dict):
-        return [p for key, item in value.items() for p in _nul_problems(item, f"{pointer}/{key}")]
+        return [p for key, item in value.items() for p in _text_problems(item, f"{pointer}/{_escape(key)}")]
     if isinstance(value, list):
-        return [p for index, item in enumerate(value) for p in _nul_problems(item, f"{pointer}/{index}")]
+        return [p for index, item in enumerate(value) for p in _text_problems(item, f"{pointer}/{index}")]
     return []
+
+
+def _escape(key: str) -> str:
+    return (clean_text(key, 200) or "").replace("~", "~0").replace("/", "~1")
 
 
 @cache
@@ -111,11 +121,17 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-def _timestamp(value: str) -> datetime | None:
+def _timestamp(value: str) -> datetime:
+    """The timestamp in UTC. Raises ValueError with the reason: not a date-time, or outside years
+    1-9999 once in UTC (0001-01-01T00:00:00+14:00 is valid RFC 3339 that no datetime can hold)."""
     try:
-        return as_utc(datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00")))
+        parsed = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
-        return None
+        raise ValueError("not a valid RFC 3339 date-time") from None
+    try:
+        return as_utc(parsed)
+    except OverflowError:
+        raise ValueError("outside the years 1 to 9999 once converted to UTC") from None
 
 
 def _entry(item: dict, timestamp: datetime) -> FeedbackEntry:

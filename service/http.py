@@ -23,7 +23,7 @@ from .engine import Evaluation, evaluate_hook
 from .errors import Problem, Unauthorized, UnknownService
 from .hook_request import HookRequest, parse_hook_request
 from .intake import Intake
-from .limits import RequestLimits, check_request_limits
+from .limits import RequestLimits, cap_issued, check_request_limits
 from .notices import fold_intake
 from .patient_data import DataSettings, gather_patient_data
 from .responses import error_response, read_json_body, status_and_kind
@@ -33,6 +33,7 @@ from .state import CdsState, current_state
 log = logging.getLogger(__name__)
 bp = Blueprint("cds", __name__)
 AUDIT_KEY = "pnet_cds_audit_trail"
+LARGE_REQUEST_GATE = "pnet_cds_large_request_gate"  # app.extensions key of the LargeRequestGate
 
 
 def state() -> CdsState:
@@ -50,7 +51,7 @@ def call_service(service_id: str) -> Response:
     hook_request: HookRequest | None = None
     try:
         service = known_service(service_id)
-        body = read_json_body()
+        body = read_json_body(state().settings.max_content_length, current_app.extensions.get(LARGE_REQUEST_GATE))
         check_request_limits(body, request_limits(state().settings))
         hook_request = parse_hook_request(body, service["hook"])
         evaluation = evaluate(service, hook_request, started)
@@ -94,6 +95,8 @@ def evaluate(service: dict, hook_request: HookRequest, started: float) -> Evalua
     client = current_client()
     evaluation = evaluate_hook(site.rules_for(client.claims if client else None), record, hook_request, state().terminology,
                                state().now(), state().new_uuid, site.version)
+    evaluation.issued, evaluation.omitted_cards = cap_issued(  # before intake's not-checked card, never cut
+        evaluation.issued, state().settings.max_cards_per_response, state().new_uuid)
     fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)  # and logs what intake found
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s silent=%s skipped=%s failed=%s ms=%.1f",
              hook_request.hook, service["id"], hook_request.hook_instance, record.count(),
@@ -113,7 +116,8 @@ def record_call(service_id: str, hook_request: HookRequest | None, evaluation: E
 
 
 def request_limits(settings: Settings) -> RequestLimits:
-    return RequestLimits(max_resources=settings.max_prefetch_resources, max_depth=settings.max_json_depth)
+    return RequestLimits(max_resources=settings.max_prefetch_resources, max_depth=settings.max_json_depth,
+                         max_drafts=settings.max_draft_orders)
 
 
 def data_settings(settings: Settings) -> DataSettings:

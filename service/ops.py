@@ -52,6 +52,11 @@ def readyz() -> Response:
         ready = ready and current
     except StoreUnavailable as exc:
         checks["database"], ready = f"unreachable: {exc}", False
+    if ready and checks["database"].startswith("ok"):
+        try:  # reachable but locked or read-only: feedback would be 503, audit rows and jti writes lost
+            store.check_writable(state.settings.readyz_write_timeout_seconds)
+        except StoreUnavailable as exc:
+            checks["database"], ready = f"not writable: {exc}", False
     response = jsonify({"status": "ready" if ready else "not-ready", "checks": checks})
     response.status_code = 200 if ready else 503
     return response

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Iterable
+from typing import Iterable, Protocol
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
@@ -21,14 +21,25 @@ from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, Paylo
 log = logging.getLogger(__name__)
 
 
-def read_json_body() -> object:
-    """The request body as JSON. Raises UnsupportedMediaType (415), RequestEntityTooLarge (413, from Flask's
-    MAX_CONTENT_LENGTH) or BadHookRequest (400, with the line and column of a syntax error)."""
+class Gate(Protocol):
+    """One large request at a time (limits.LargeRequestGate): `enter(size)` is True when the caller holds
+    the slot, which is left when the request is torn down."""
+
+    def enter(self, size: int) -> bool: ...
+    def leave(self) -> None: ...
+
+
+def read_json_body(max_content_length: int | None = None, gate: Gate | None = None) -> object:
+    """The request body as JSON. Raises UnsupportedMediaType (415), PayloadTooLarge / RequestEntityTooLarge
+    (413), ServiceUnavailable (503, from a busy `gate`) or BadHookRequest (400, with the line and column of a
+    syntax error)."""
     mimetype = request.mimetype or ""
     if not (mimetype == "application/json" or mimetype.endswith("+json")):
         raise UnsupportedMediaType("send the hook request as JSON with Content-Type: application/json",
                                    [Problem("", f"Content-Type was {mimetype or 'missing'!r}")])
-    raw = request.get_data(cache=False)
+    raw = body_bytes(max_content_length)
+    if gate is not None and gate.enter(len(raw)):
+        g.large_request_gate = gate  # left when the request is torn down (register_error_handlers)
     try:
         return json.loads(raw)
     except UnicodeDecodeError:
@@ -38,6 +49,22 @@ def read_json_body() -> object:
     except json.JSONDecodeError as exc:
         raise BadHookRequest("the body is not valid JSON",
                              [Problem("", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
+    except ValueError:  # Python refuses int() of more than 4,300 digits (CVE-2020-10735)
+        raise BadHookRequest("the body holds a number too long to read",
+                             [Problem("", "an integer literal has more than 4,300 digits; "
+                                          "no FHIR or CDS Hooks number is that long")]) from None
+
+
+def body_bytes(limit: int | None) -> bytes:
+    """The whole body. A body without Content-Length (chunked) longer than `limit` is a 413, never a
+    truncated body (Werkzeug's own limit stops reading at the limit without saying so)."""
+    if limit is None or request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data(cache=False)  # a declared length over the limit is refused before reading
+    raw = request.environ["wsgi.input"].read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes",
+                              [Problem("", "a chunked body counts towards the same limit as one with Content-Length")])
+    return raw
 
 
 def error_response(error: CdsError) -> Response:
@@ -72,8 +99,17 @@ def status_and_kind(error: BaseException) -> tuple[int, str]:
     return cds.status, cds.kind
 
 
+RETRY_AFTER_SECONDS = 5  # a 503 raised as an error (a busy large-request gate): the slot frees in seconds
+
+
 def register_error_handlers(app: Flask, max_content_length: int) -> None:
-    """The one place that maps every exception to a JSON answer."""
+    """The one place that maps every exception to a JSON answer; also leaves the large-request gate."""
+
+    @app.teardown_request
+    def _leave_large_request_gate(_error: BaseException | None = None) -> None:
+        gate = g.pop("large_request_gate", None)
+        if gate is not None:
+            gate.leave()
 
     @app.errorhandler(Exception)
     def _any_error(error: Exception) -> Response:
@@ -82,7 +118,10 @@ def register_error_handlers(app: Flask, max_content_length: int) -> None:
             log.exception("unexpected error on %s %s", request.method, request.path)
         elif cds.status >= 500:
             log.error("%s: %s", cds.kind, cds.message)
-        return error_response(cds)
+        response = error_response(cds)
+        if cds.status == 503 and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 def register_cors(app: Flask, origins: Iterable[str]) -> None:

@@ -180,6 +180,15 @@ class Settings:
     max_content_length: int = setting(20 * MIB, integer(1))  # a 10,000-result prefetch is about 7 MB
     max_prefetch_resources: int = setting(25_000, integer(1))
     max_json_depth: int = setting(64, integer(1))
+    # Local policy, measured in bench/worst_case.py: each draft order costs ~3-6 ms of rule work and may
+    # bring a card of its own; an order-sign of a whole chemotherapy protocol is well under 100 orders.
+    max_draft_orders: int = setting(100, integer(1))
+    # Local policy: more cards than this at once are not read by a clinician; the most urgent are kept.
+    max_cards_per_response: int = setting(20, integer(1))
+    # Measured (bench/faults.py "giant"): a 15 MB body decodes to ~150 MB of Python objects; four at once
+    # pushed a worker past 400 MB. Bodies of 2 MB (~3,000 prefetched resources) and more go one at a time.
+    large_request_bytes: int = setting(2 * MIB, integer(1))
+    large_request_wait_seconds: float = setting(30.0, positive_number)
     # outbound FHIR
     trusted_fhir_servers: tuple[str, ...] = setting((), url_list)
     allow_http_fhir: bool = setting(False, parse_bool)
@@ -202,10 +211,20 @@ class Settings:
     jwks_timeout_seconds: float = setting(2.0, positive_number)
     jwks_cache_seconds: int = setting(3600, integer(0))
     jwks_min_refetch_seconds: int = setting(60, integer(0))
+    # serving (service/serving.py: read in the gunicorn master, before any app exists)
+    server_threads: int = setting(8, integer(1))  # threads per worker
+    request_read_timeout_seconds: float = setting(15.0, positive_number)  # first byte of a request to its last
+    keepalive_seconds: int = setting(5, integer(1))  # an idle keep-alive connection is closed after this
+    graceful_timeout_seconds: int = setting(30, integer(1))  # SIGTERM: requests in flight get this long
+    worker_timeout_seconds: int = setting(30, integer(1))  # a worker whose main loop is silent this long restarts
+    worker_connections: int = setting(200, integer(1))  # open connections per worker (idle ones included)
     # storage, audit, logs
     database_url: str | None = setting(None, optional_text, secret=True)  # else $DATABASE_URL, else SQLite
     database_auto_migrate: bool | None = setting(None, parse_auto_bool)  # None: SQLite only
     database_connect_timeout: float = setting(3.0, positive_number)
+    replay_cache_timeout_seconds: float = setting(0.05, positive_number)  # then the jti goes to process memory
+    feedback_database_timeout_seconds: float = setting(2.0, positive_number)  # a locked database: then 503
+    readyz_write_timeout_seconds: float = setting(0.5, positive_number)  # /readyz: "not writable" beyond it
     audit_enabled: bool = setting(True, parse_bool)
     audit_queue_size: int = setting(10_000, integer(1))
     audit_hmac_key: str | None = setting(None, optional_text, secret=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+from contextlib import contextmanager
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -226,9 +227,14 @@ def safe_url(url: str) -> str:
 class Store:
     """Owns the engine; every method either does its job or raises StoreUnavailable."""
 
-    def __init__(self, url: str, connect_timeout: float = 3.0):
+    def __init__(self, url: str, connect_timeout: float = 3.0, replay_timeout: float | None = None,
+                 feedback_timeout: float | None = None):
+        """`replay_timeout` / `feedback_timeout`: how long `remember_jti` / `save_feedback` wait for a
+        locked database before raising StoreUnavailable (None: the engine's own, 15 s on SQLite)."""
         self.url = normalise_url(url)
         self.engine = _make_engine(self.url, connect_timeout)
+        self.replay_timeout = replay_timeout
+        self.feedback_timeout = feedback_timeout
 
     @property
     def dialect(self) -> str:
@@ -275,6 +281,18 @@ class Store:
         except SQLAlchemyError as exc:
             raise _unavailable(exc) from None
 
+    def check_writable(self, timeout: float = 1.0) -> None:
+        """Raises StoreUnavailable unless a write transaction can start within `timeout` seconds (SQLite:
+        no other connection holds the write lock; PostgreSQL: not read-only, the table not locked). The
+        probe deletes nothing and is rolled back."""
+        try:
+            with self.engine.connect() as connection:
+                with _bounded(connection, self.dialect, timeout):
+                    connection.execute(delete(jti_seen).where(text("1 = 0")))
+                connection.rollback()
+        except SQLAlchemyError as exc:
+            raise _unavailable(exc) from None
+
     def _migration_lock(self):
         if self.dialect != "sqlite" or not self.engine.url.database or self.engine.url.database == ":memory:":
             return _NoLock()
@@ -304,7 +322,7 @@ class Store:
         stored again. Returns the counts. Raises StoreUnavailable."""
         result = FeedbackResult()
         try:
-            with self.engine.begin() as connection:
+            with self.engine.begin() as connection, _bounded(connection, self.dialect, self.feedback_timeout):
                 for entry in entries:
                     row = {**entry.__dict__, "service": service, "received_at": received_at}
                     statement = self._insert_ignoring_duplicates(
@@ -327,7 +345,7 @@ class Store:
             expires_at = datetime.fromtimestamp(expires_at, tz=timezone.utc)
         now = datetime.now(timezone.utc)
         try:
-            with self.engine.begin() as connection:
+            with self.engine.begin() as connection, _bounded(connection, self.dialect, self.replay_timeout):
                 connection.execute(delete(jti_seen).where(jti_seen.c.expires_at < now))
                 statement = self._insert_ignoring_duplicates(jti_seen, ["issuer", "jti"]).values(
                     issuer=issuer, jti=jti, expires_at=as_utc(expires_at))
@@ -373,11 +391,36 @@ def _make_engine(url: str, connect_timeout: float) -> Engine:
                          connect_args=connect_args)
 
 
+SQLITE_BUSY_TIMEOUT_MS = 15000  # the audit writer (off the request path) may wait this long for the write lock
+
+
+@contextmanager
+def _bounded(connection: Connection, dialect: str, timeout: float | None):
+    """Within the block, a lock wait on this connection gives up after `timeout` seconds (SQLite: the
+    busy timeout, restored afterwards, since the connection goes back to the pool; PostgreSQL: lock and
+    statement timeouts local to the transaction)."""
+    if timeout is None:
+        yield
+        return
+    milliseconds = max(1, int(timeout * 1000))
+    if dialect == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {milliseconds}")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        return
+    if dialect == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {milliseconds}")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+    yield
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets the report and the feedback endpoint read while the audit writer writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -451,12 +494,14 @@ def store_of(app: Any) -> Store:
     return app.extensions[STORE_KEY]
 
 
-def open_store(url: str, connect_timeout: float, auto_migrate: bool | None) -> Store:
+def open_store(url: str, connect_timeout: float, auto_migrate: bool | None, replay_timeout: float = 0.05,
+               feedback_timeout: float = 2.0) -> Store:
     """The store at `url`, migrated now when `auto_migrate` (None: SQLite only). A database that is down is
     logged, not fatal: hooks still answer and /readyz says what is wrong. Raises ValueError for a malformed
     URL."""
     try:
-        store = Store(url, connect_timeout=connect_timeout)
+        store = Store(url, connect_timeout=connect_timeout, replay_timeout=replay_timeout,
+                      feedback_timeout=feedback_timeout)
     except Exception as exc:
         raise ValueError(f"DATABASE_URL is not a usable database URL ({safe_url(url)}): {exc}") from None
     auto = store.dialect == "sqlite" if auto_migrate is None else auto_migrate

@@ -203,3 +203,82 @@ def test_the_longest_hook_instance_a_request_may_have_fits_its_column(ops_app):
     [row] = _audit_rows(ops_app)
     assert row.hook_instance == "h" * 256 and row.status == 200
     assert clip("a\x00b" + "c" * 300, 5) == "abccc" and clip(None, 5) is None
+
+
+# -- odd bytes and every lost row counted (issue 11) ---------------------------------------------------
+
+def test_lone_surrogates_in_patient_id_and_hook_instance_keep_the_row(tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'odd.db'}")
+    harness, writer = Harness(app), app.extensions["pnet_cds_audit"]
+    body = harness.request(INSULINOMA, "order-sign")
+    patient = body["context"]["patientId"]  # the same odd id everywhere: the records stay one patient's
+    odd = json.loads(json.dumps(body).replace(patient, "p-\\udfff"))  # JSON "\udfff": half a surrogate pair
+    odd["hookInstance"] = "h-\ud800"
+    assert odd["context"]["patientId"] == "p-\udfff"
+    for request in (body, odd, body):
+        assert harness.post("pnet-order-sign", request).status_code == 200
+    rows = _audit_rows(app)
+    assert [row.hook_instance for row in rows] == [body["hookInstance"], "h-\ufffd", body["hookInstance"]]
+    assert rows[1].patient_hash == hmac.new(KEY, "p-\udfff".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    assert rows[1].patient_hash not in (rows[0].patient_hash, patient_hash_of("p-\ufffd"))
+    assert (writer.written, writer.lost) == (3, 0)
+    app.extensions["pnet_cds_store"].dispose()
+
+
+def patient_hash_of(patient_id: str) -> str:
+    return hmac.new(KEY, patient_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def test_one_unstorable_record_in_a_batch_costs_no_other_row(tmp_path):
+    """A record that reached the writer unsanitised (a lone surrogate, which SQLite cannot encode) used to
+    fail the whole batch: up to 200 other callers' rows."""
+    from pnet_cds.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'batch.db'}")
+    store.upgrade()
+    writer = AuditWriter(store)
+    lost_before = AUDIT_LOST._value.get()
+    now = datetime.now(timezone.utc)
+    records = [AuditRecord(at=now, service="s", status=200, outcome="cards", latency_ms=1.0, hook_instance=f"h-{n}")
+               for n in range(120)]
+    records[60].hook_instance = "bad-\ud800"
+    writer._ensure_thread = lambda: None  # queue them all, then drain them as one batch
+    for record in records:
+        writer.submit(record)
+    writer._write([writer.queue.get_nowait() for _ in records])
+    assert (writer.written, writer.lost) == (119, 1)
+    assert AUDIT_LOST._value.get() == lost_before + 1
+    stored = [row.hook_instance for row in store.read(select(audit.c.hook_instance).order_by(audit.c.id))]
+    assert stored == [f"h-{n}" for n in range(120) if n != 60]
+    store.dispose()
+
+
+def test_rows_still_queued_at_shutdown_are_counted_and_logged(capsys):
+    from pnet_cds.audit import flush_all_writers
+
+    store = _BlockingStore()
+    writer = AuditWriter(store, maxsize=10)
+    lost_before = AUDIT_LOST._value.get()
+    record = AuditRecord(at=datetime.now(timezone.utc), service="s", status=200, outcome="cards", latency_ms=1.0)
+    for _ in range(4):
+        writer.submit(record)
+    assert store.started.wait(5)  # the writer holds one batch in the database; the rest wait in the queue
+    queued = writer.queue.qsize()
+    assert flush_all_writers(timeout=0.2) == 4  # a stuck database: every record not written is counted
+    assert writer.lost == 4 and AUDIT_LOST._value.get() == lost_before + 4
+    err = capsys.readouterr().err
+    assert f"{queued} record(s) lost" in err and "not written before the process exited" in err
+    store.release.set()
+
+
+def test_an_audit_record_that_cannot_be_built_is_counted(ops_app, monkeypatch):
+    from pnet_cds import audit as audit_module
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(audit_module, "build_record", broken)
+    writer = ops_app.extensions["pnet_cds_audit"]
+    lost_before = AUDIT_LOST._value.get()
+    assert len(Harness(ops_app).cards_of(INSULINOMA, "order-sign", "ssa-in-insulinoma")) == 1
+    assert writer.lost == 1 and AUDIT_LOST._value.get() == lost_before + 1

@@ -43,6 +43,24 @@ def test_http_measurement_runs_both_apps_without_errors():
     assert rows[0]["service_worker_peak_rss_mb"] > 10
 
 
+def test_worst_case_reports_status_time_cards_and_memory():
+    from bench.worst_case import main
+
+    rows = main(["--drafts", "3", "--resources", "20"])
+    drafts, observations = rows
+    assert (drafts["case"], drafts["status"], drafts["cards"]) == ("3 draft orders", 200, 3)
+    assert drafts["seconds"] > 0 and drafts["response_mb"] > 0 and drafts["peak_rss_growth_mb"] >= 0
+    assert observations["status"] == 200
+
+
+def test_the_fault_script_runs_a_real_server_and_prints_its_figures(capsys):
+    from bench.faults import main
+
+    results = main(["--workers", "1", "--only", "chunked"])
+    assert results["chunked"]["answer"].startswith("HTTP/1.1 413") and not results["chunked"]["cards_in_answer"]
+    assert "chunked:" in capsys.readouterr().out and results["stop_seconds"] < 40
+
+
 def test_intake_bench_admits_every_prefetched_resource_of_the_generated_patient():
     import json
 

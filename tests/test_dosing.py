@@ -163,3 +163,28 @@ def test_a_month_based_order_is_described_as_written():
 def test_describe_quantity():
     assert describe_quantity(300.00000000000006, "ug") == "300 micrograms"
     assert describe_quantity(37.5, "mg") == "37.5 mg"
+
+
+@pytest.mark.parametrize("value", [1e308, 1e300, 10**400, float("inf"), float("nan"), 5e-324, 1e-12, True])
+def test_a_dose_no_order_means_is_not_read(value):
+    """1e308 mg used to become "inf micrograms" on a card; 10**400 raised OverflowError in the rule."""
+    assert parse_regimen(order(value, "mg", TID), "ug") is None
+
+
+@pytest.mark.parametrize("repeat", [
+    {"frequency": 1, "period": 5e-324, "periodUnit": "d"},   # a denormal period: 1/period is infinite
+    {"frequency": 1, "period": 1e-310, "periodUnit": "h"},
+    {"frequency": 1e308, "period": 1, "periodUnit": "d"},
+    {"frequency": 1, "period": 1e300, "periodUnit": "a"},
+])
+def test_a_schedule_no_order_means_is_not_read(repeat):
+    """A denormal period used to crash the dose rule (OverflowError describing an infinite frequency)."""
+    assert parse_regimen(order(0.1, "mg", repeat), "ug") is None
+    assert parse_schedule({"repeat": repeat}) is None
+
+
+def test_the_largest_readable_regimen_is_described_with_digits_not_inf():
+    regimen = parse_regimen(order(1e6, "mg", {"frequency": 1e9, "period": 1, "periodUnit": "d"}), "ug")
+    amount = regimen.amount_per(28)
+    assert describe_quantity(amount, "ug") == "2.8e+19 micrograms"
+    assert describe_quantity(123456.4, "ug") == "123,456 micrograms"

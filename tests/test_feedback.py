@@ -107,6 +107,18 @@ def test_a_repeated_entry_is_acknowledged_and_not_stored_twice(ops_app):
     ({"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-06-01T12:00:00Z",
                     "overrideReason": {"userComment": "nul\u0000byte"}}]},
      "/feedback/0/overrideReason/userComment", "must not contain NUL characters"),
+    # calendar edges: valid RFC 3339, but not a datetime once in UTC (these were 500s)
+    ({"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "0001-01-01T00:00:00+14:00"}]},
+     "/feedback/0/outcomeTimestamp", "outside the years 1 to 9999 once converted to UTC"),
+    ({"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "9999-12-31T23:59:59-14:00"}]},
+     "/feedback/0/outcomeTimestamp", "outside the years 1 to 9999 once converted to UTC"),
+    # a lone UTF-16 surrogate (JSON "\ud800") cannot be encoded for any database (these were 500s)
+    ({"feedback": [{"card": "c\ud800", "outcome": "overridden", "outcomeTimestamp": "2026-06-01T12:00:00Z"}]},
+     "/feedback/0/card", "must not contain unpaired UTF-16 surrogates (e.g. \\ud800): they are not Unicode characters"),
+    ({"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-06-01T12:00:00Z",
+                    "overrideReason": {"reason": {"code": "x", "display": "bad \udfff"}}}]},
+     "/feedback/0/overrideReason/reason/display",
+     "must not contain unpaired UTF-16 surrogates (e.g. \\ud800): they are not Unicode characters"),
 ])
 def test_a_bad_body_is_a_400_naming_the_place(body, pointer, message):
     response = _CLIENT.post(URL, json=body)

@@ -4,6 +4,7 @@ global list) names it."""
 
 from __future__ import annotations
 
+import json
 
 import pytest
 
@@ -140,3 +141,125 @@ def test_deeply_nested_prefetched_resource_is_400_naming_it():
     assert response.status_code == 200
     [skipped] = response.get_json()["extension"]["org.pnet-cds.evaluation"]["skippedResources"]
     assert skipped["pointer"] == "/prefetch/conditions/entry/0/resource" and "nested too deeply" in skipped["message"]
+
+
+def test_an_integer_of_more_than_4300_digits_anywhere_is_400_not_500(small_app):
+    for path in ("/cds-services/pnet-order-sign", "/cds-services/pnet-order-sign/feedback"):
+        response = small_app.test_client().post(path, data=b'{"hook": "order-sign", "n": ' + b"9" * 5000 + b"}",
+                                                content_type="application/json")
+        assert response.status_code == 400, path
+        assert response.get_json()["problems"][0]["message"].startswith("an integer literal has more than 4,300 digits")
+
+
+def test_a_chunked_body_over_the_limit_is_413_never_evaluated_truncated():
+    """Without Content-Length, Werkzeug stops reading at MAX_CONTENT_LENGTH without saying so: valid JSON
+    followed by padding past the limit used to be evaluated (200 with cards)."""
+    import io
+
+    from werkzeug.test import EnvironBuilder
+
+    from .conftest import Harness
+
+    app = make_app(MAX_CONTENT_LENGTH=20_000)
+    harness = Harness(app)
+    body = json.dumps(harness.request("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign")).encode()
+
+    def chunked(data: bytes):  # as a server that decodes chunked transfer encoding hands it over
+        environ = EnvironBuilder(path="/cds-services/pnet-order-sign", method="POST", input_stream=io.BytesIO(data),
+                                 content_type="application/json").get_environ()
+        del environ["CONTENT_LENGTH"]
+        environ["wsgi.input_terminated"] = True
+        return app.test_client().open(environ)
+
+    assert chunked(body).get_json()["cards"][0]["source"]["topic"]["code"] == "ssa-in-insulinoma"
+    response = chunked(body + b" " * 20_000)
+    assert response.status_code == 413 and "cards" not in response.get_json()
+    assert response.get_json()["message"] == "the request body is larger than 20000 bytes"
+
+
+def _insulinoma_with_octreotide_drafts(app, count: int) -> dict:
+    from pnet_cds.order_catalog import draft_order
+
+    from .conftest import Harness
+
+    harness = Harness(app)
+    body = harness.request("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign")
+    patient = body["context"]["patientId"]
+    for index in range(count):
+        order = draft_order("octreotide-sc", patient)
+        order["id"] = f"extra-{index}"
+        body["context"]["draftOrders"]["entry"].append({"resource": order})
+    return body
+
+
+def test_more_draft_orders_than_the_cap_is_413_naming_count_and_limit():
+    app = make_app(MAX_DRAFT_ORDERS=5)
+    client = app.test_client()
+    body = _insulinoma_with_octreotide_drafts(app, 4)  # + the fixture's own draft = 5
+    assert client.post("/cds-services/pnet-order-sign", json=body).status_code == 200
+    body = _insulinoma_with_octreotide_drafts(app, 5)
+    response = client.post("/cds-services/pnet-order-sign", json=body)
+    assert response.status_code == 413
+    payload = response.get_json()
+    assert payload["message"] == "the request carries 6 draft orders; the limit is 5 per call"
+    assert payload["problems"][0]["pointer"] == "/context/draftOrders/entry"
+    assert "none of these orders was checked" in payload["problems"][0]["message"]
+
+
+def test_more_cards_than_the_cap_keeps_the_most_urgent_and_says_how_many_more():
+    app = make_app(MAX_CARDS_PER_RESPONSE=3)
+    body = _insulinoma_with_octreotide_drafts(app, 5)
+    uncapped = make_app().test_client().post("/cds-services/pnet-order-sign", json=body).get_json()["cards"]
+    assert len(uncapped) == 6 and {c["indicator"] for c in uncapped} == {"warning"}
+    payload = app.test_client().post("/cds-services/pnet-order-sign", json=body).get_json()
+    cards = payload["cards"]
+    assert len(cards) == 3
+    assert [c["source"]["topic"]["code"] for c in cards] == ["ssa-in-insulinoma", "ssa-in-insulinoma",
+                                                             "response-card-limit"]
+    notice = cards[-1]
+    assert notice["indicator"] == "info" and notice["summary"] == "4 more cards not shown: at most 3 cards are returned per call"
+    assert "ssa-in-insulinoma (4)" in notice["detail"] and "local policy" in notice["detail"]
+    assert "local policy" in notice["source"]["label"] and notice["uuid"]
+    assert payload["extension"]["org.pnet-cds.evaluation"]["omittedCards"] == {"ssa-in-insulinoma": 4}
+
+
+def test_the_card_cap_never_drops_a_more_urgent_card_for_a_less_urgent_one():
+    from pnet_cds.limits import cap_cards
+
+    cards = [{"indicator": i, "summary": s, "source": {"label": "x", "topic": {"code": s}}}
+             for i, s in [("critical", "a"), ("warning", "b"), ("warning", "c"), ("info", "d")]]
+    kept, omitted = cap_cards(cards, 3, lambda: "u-1")
+    assert [c["summary"] for c in kept[:2]] == ["a", "b"] and omitted == {"c": 1, "d": 1}
+    assert cap_cards(cards, 4, lambda: "u-1") == (cards, {})
+
+
+def test_large_bodies_are_evaluated_one_at_a_time_per_process():
+    """A 15 MB body decodes to ~150 MB of objects: a worker's threads must not hold several at once."""
+    import threading
+
+    from pnet_cds.limits import LargeRequestGate
+
+    app = make_app(LARGE_REQUEST_BYTES=1000, LARGE_REQUEST_WAIT_SECONDS=0.2)
+    client = app.test_client()
+    from .conftest import Harness
+
+    body = Harness(app).request("ssa-in-insulinoma--octreotide-sc-malignant-insulinoma", "order-sign")
+    assert client.post("/cds-services/pnet-order-sign", json=body).status_code == 200  # the slot is given back
+    assert client.post("/cds-services/pnet-order-sign", json=body).status_code == 200
+    gate = app.extensions["pnet_cds_large_request_gate"]
+    assert gate.enter(2000) is True  # another thread holds the slot: a large call waits, then 503
+    try:
+        response = client.post("/cds-services/pnet-order-sign", json=body)
+        assert response.status_code == 503 and "one at a time" in response.get_json()["problems"][0]["message"]
+        assert response.headers["Retry-After"] == "5"
+        small = {"hook": "order-sign"}  # under the threshold: never waits (and is a 400 here)
+        assert client.post("/cds-services/pnet-order-sign", json=small).status_code == 400
+    finally:
+        gate.leave()
+    released = threading.Event()
+    other = LargeRequestGate(10, 5)
+    assert other.enter(10)
+    threading.Timer(0.1, lambda: (other.leave(), released.set())).start()
+    assert other.enter(10) and released.is_set()  # the waiter gets the slot as soon as it is left
+    other.leave()
+

@@ -138,6 +138,9 @@ def test_thalidomide_active_and_dose_intense_is_the_combination(harness):
     ({"resourceType": "MedicationAdministration", "id": "a4", "status": "completed",
       "medicationCodeableConcept": rx("7994", "pentamidine", RX_OID), "subject": {"reference": f"Patient/{PATIENT}"},
       "effectivePeriod": {"start": when(40), "end": when(40)}}, False),  # 40 days ago: lapsed
+    ({"resourceType": "MedicationAdministration", "id": "a6", "status": "completed",
+      "medicationCodeableConcept": rx("7994", "pentamidine"), "subject": {"reference": f"Patient/{PATIENT}"},
+      "effectiveDateTime": when(31.25)}, True),  # 31 calendar days ago, earlier in the day: still in the window
     ({"resourceType": "MedicationStatement", "id": "s5", "status": "active",
       "medicationCodeableConcept": rx("308429", "Mepron suspension"), "subject": {"reference": f"Patient/{PATIENT}"},
       "effectivePeriod": {"start": "2026-04"}}, True),  # atovaquone, month-only start

@@ -11,6 +11,7 @@ pentamidine — a dose given within the pentamidine window (local policy).
 from __future__ import annotations
 
 from ..cards import Finding
+from ..fhirtime import within_window
 from ..record import reference_key
 from .common import RuleContext, administrations, drug_entries, drug_name, has_pnet, triggering_medication_drafts
 from ._therapy import DOSE_INTENSE, UNREADABLE, given_with, partners_with, temozolomide_schedule
@@ -42,7 +43,7 @@ def _on_prophylaxis(ctx: RuleContext) -> bool:
         return True
     window = ctx.days("pentamidine_window_days")
     for event in administrations(ctx, "pjp-prophylaxis", include_statements=True):
-        if ctx.now - event.when > window:
+        if not within_window(min(event.when, ctx.now), ctx.now, window):  # whole calendar days (v2)
             break
         if any(entry.ingredient == "pentamidine" for entry in drug_entries(ctx, event.resource)):
             return True
