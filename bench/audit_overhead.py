@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.store import AuditRecord, IssuedCard, Store  # noqa: E402
+from pnet_cds.store import AuditRecord, IssuedCard, Store  # noqa: E402
 from tests.conftest import Harness, make_app  # noqa: E402
 
 FIXTURE = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
@@ -49,9 +49,7 @@ def hook_latency(url: str, calls: int) -> tuple[list[float], list[float]]:
 
 def request_path_cost(calls: int) -> float:
     """Microseconds to build and queue one audit record (the part a hook response waits for)."""
-    from flask import g
-
-    from service import audit
+    from pnet_cds import audit
 
     app = make_app(DATABASE_URL="sqlite://", LOG_LEVEL="WARNING", AUDIT_ENABLED=False)
     harness = Harness(app)
@@ -59,17 +57,16 @@ def request_path_cost(calls: int) -> float:
     writer = audit.AuditWriter(store=None, maxsize=calls + 10)
     writer._ensure_thread = lambda: None  # measure the queueing only; nothing drains
     samples = []
-    with app.test_request_context("/cds-services/pnet-order-sign", method="POST", json=body):
-        from service.engine import Evaluation
-        from service.hook_request import parse_hook_request
+    from pnet_cds.hook_request import parse_hook_request
 
-        g.audit_hook_request = parse_hook_request(body, "order-sign")
-        g.audit_evaluation = Evaluation(cards=harness.fire(FIXTURE, "order-sign")["cards"], fired=["ssa-in-insulinoma"])
-        for _ in range(calls):
-            started = time.perf_counter()
-            record = audit.build_record("pnet-order-sign", 200, "cards", 5.0, b"k" * 32, "req", datetime.now(timezone.utc))
-            writer.submit(record)
-            samples.append((time.perf_counter() - started) * 1e6)
+    hook_request = parse_hook_request(body, "order-sign")
+    issued = [("ssa-in-insulinoma", card) for card in harness.fire(FIXTURE, "order-sign")["cards"]]
+    trail = audit.AuditTrail(writer, b"k" * 32)
+    for _ in range(calls):
+        started = time.perf_counter()
+        trail.record_call("pnet-order-sign", hook_request, issued, 200, "cards", 5.0, "req", None,
+                          datetime.now(timezone.utc))
+        samples.append((time.perf_counter() - started) * 1e6)
     app.extensions["pnet_cds_store"].dispose()
     return statistics.median(samples)
 

@@ -30,7 +30,6 @@ import os
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,8 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import free_port, percentile, worker_peak_rss_mb  # noqa: E402
-from service.fixtures import build_hook_request, load_fixture  # noqa: E402
-from service.issuers import mint_dev_token  # noqa: E402
+from pnet_cds.fixtures import build_hook_request, load_fixture  # noqa: E402
+from pnet_cds.issuers import mint_dev_token  # noqa: E402
 
 FIXTURE = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
 SERVICE = "pnet-order-sign"
@@ -67,7 +66,7 @@ class Server:
                "PNET_CDS_LOG_FORMAT": "json", **(extra_env or {})}
         self.log = open(self.dir / "server.log", "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            [sys.executable, "-m", "pnet_cds.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -276,8 +275,8 @@ def scenario_oddbytes(server: Server) -> dict:
 
 def giant_bodies() -> dict[str, bytes]:
     from bench.generate import make_patient
-    from service.fixtures import load_fixture_bundle
-    from service.order_catalog import draft_order
+    from pnet_cds.fixtures import load_fixture_bundle
+    from pnet_cds.order_catalog import draft_order
 
     discovery = json.loads((ROOT / "hooks.json").read_text())
     service = {s["id"]: s for s in discovery["services"]}[SERVICE]

@@ -19,9 +19,9 @@ import statistics
 import time
 
 from bench.run import SERVICE, hook_body, percentile
-from service import create_app
-from service.hook_request import parse_hook_request
-from service.intake import Intake
+from pnet_cds import create_app
+from pnet_cds.hook_request import parse_hook_request
+from pnet_cds.intake import Intake
 
 
 def intake_only(request, cache) -> int:

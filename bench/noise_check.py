@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from service import create_app
-from service.fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
+from pnet_cds import create_app
+from pnet_cds.fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fhir_fixtures"
@@ -125,7 +125,8 @@ def _key(card: dict) -> tuple[str, str]:
 
 
 def render(rows: list[Row]) -> str:
-    lines = ["| fixture (drafts replayed as monthly renewals) | card still firing | indicator | verdict | fired as new start too |",
+    lines = ["| fixture (drafts replayed as monthly renewals) | card still firing | indicator | verdict "
+             "| fired as new start too |",
              "|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row.fixture} | {row.rule} | {row.indicator} | {row.verdict} | "

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service import create_app, tune_gc  # noqa: E402
-from service.fixtures import build_hook_request, load_fixture  # noqa: E402
-from service.order_catalog import draft_order  # noqa: E402
+from pnet_cds import create_app, tune_gc  # noqa: E402
+from pnet_cds.fixtures import build_hook_request, load_fixture  # noqa: E402
+from pnet_cds.order_catalog import draft_order  # noqa: E402
 
 FIXTURE = "ssa-in-insulinoma--octreotide-sc-malignant-insulinoma"
 SERVICE = "pnet-order-sign"
@@ -50,7 +50,7 @@ def drafts_body(app, drafts: int) -> bytes:
 
 def observations_body(app, count: int) -> bytes:
     from bench.generate import make_patient
-    from service.fixtures import load_fixture_bundle
+    from pnet_cds.fixtures import load_fixture_bundle
 
     patient = make_patient(count)
     fixture = load_fixture_bundle(patient.bundle(), name=patient.slug, now=datetime.now(timezone.utc))

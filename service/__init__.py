@@ -1,124 +1,30 @@
-"""pnet-cds: a CDS Hooks 2.0 service for pancreatic neuroendocrine tumors.
+"""pnet-cds: a CDS Hooks 2.0 service for pancreatic neuroendocrine tumors (installed as `pnet_cds`).
 
-`create_app(test_config=None)` builds the Flask app. Configuration order: the defaults below, then
-environment variables prefixed `PNET_CDS_` (e.g. `PNET_CDS_TRUSTED_FHIR_SERVERS`), then `test_config`.
-Authentication (service/auth.py) is on unless AUTH is off; limits are in service/limits.py.
-Card files and value sets are loaded and checked once, here: a bad card file stops start-up with a
-message that says how to fix it.
+`create_app(test_config=None)` builds the Flask app:
+
+    Settings (defaults → PNET_CDS_* environment → test_config; service/settings.py, checked here)
+      → CdsState (discovery, card files and value sets, rules: a bad card file stops start-up with a
+        message that says how to fix it)
+      → store, audit trail, authentication
+      → blueprints: hooks (http), feedback, ops (/healthz /readyz /metrics), OpenAPI, sandbox
+
+Nothing below reads configuration: it gets the Settings (or the values it needs) as arguments.
 """
 
 from __future__ import annotations
 
 import gc
-import json
 import logging
-import uuid
-from datetime import datetime, timezone
-from importlib import resources
-from pathlib import Path
+import os
 
-import requests
 from flask import Flask
 
-from . import auth, dashboard, limits, site_config
-from .cards import load_cards
-from .engine import Rule
-from .record import ValidationCache
-from .rules import load_rule
-from .site_config import load_site_config
-from .terminology import load_terminology
+from . import audit, auth, dashboard, feedback, http, limits, logs, openapi, ops, responses, sandbox
+from .settings import SETTING_NAMES, Settings, load_settings, unknown_variables
+from .state import STATE_KEY, CdsState
+from .store import STORE_KEY, default_url, open_store
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-DEFAULTS = {
-    "HOOKS_FILE": str(PROJECT_ROOT / "hooks.json"),
-    "CARDS_DIR": str(resources.files("cards")),
-    "FIXTURES_DIR": str(PROJECT_ROOT / "fhir_fixtures"),
-    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # a 10,000-result prefetch is about 7 MB
-    "TRUSTED_FHIR_SERVERS": "",
-    "ALLOW_HTTP_FHIR": False,
-    "FHIR_DEADLINE_SECONDS": 3.0,
-    "FHIR_TIMEOUT_SECONDS": 2.0,
-    "FHIR_MAX_PAGES": 10,
-    "FHIR_MAX_RESPONSE_BYTES": 20 * 1024 * 1024,
-    "FHIR_VALIDATION": "lenient",  # service/intake.py: skip and report; strict: a 400
-    "VALIDATION_CACHE_SIZE": 50_000,
-    "CORS_ORIGINS": "*",
-    "NOW": None,
-    "TIME_ZONE": "UTC",  # the local calendar for "calendar days" (RULES.md): an IANA zone name
-    "UUID_FACTORY": None,
-    "HTTP_SESSION": None,
-    "SANDBOX": True,
-}
-
-
-class CdsState:
-    """What the app loads once and every request reads: discovery, rules, value sets, the HTTP session."""
-
-    def __init__(self, app: Flask):
-        config = app.config
-        self.discovery = json.loads(Path(config["HOOKS_FILE"]).read_text(encoding="utf-8"))
-        self.services = {service["id"]: service for service in self.discovery["services"]}
-        self.terminology = load_terminology(Path(config["CARDS_DIR"]) / "valuesets")
-        specs = load_cards(Path(config["CARDS_DIR"]))
-        self.rules = [Rule(spec, load_rule(spec.id)) for spec in
-                      sorted(specs.values(), key=lambda s: (s.catalog_number or 999, s.id))]
-        for rule in self.rules:
-            for value_set in rule.spec.value_sets:
-                self.terminology[value_set]  # raises KeyError naming the missing value set file
-        # The site's configuration over the card files (issue 15); raises SiteConfigError naming the place.
-        self.site = load_site_config(config.get("SITE_CONFIG_FILE"), self.rules)
-        _warm_fhir_models()
-        size = int(config["VALIDATION_CACHE_SIZE"])
-        self.validation_cache = ValidationCache(size) if size > 0 else None
-        self.session = config["HTTP_SESSION"] or requests.Session()
-        self.new_uuid = config["UUID_FACTORY"] or (lambda: str(uuid.uuid4()))
-        self._now = config["NOW"]
-        self.zone = _time_zone(config["TIME_ZONE"])
-
-    def now(self) -> datetime:
-        """One `now` per request: the configured clock (tests pin it), else the current time, in the
-        service's time zone (whose calendar dates "calendar days" count)."""
-        return self._clock().astimezone(self.zone)
-
-    def _clock(self) -> datetime:
-        if callable(self._now):
-            return self._now()
-        if isinstance(self._now, str):
-            return datetime.fromisoformat(self._now.replace("Z", "+00:00"))
-        if isinstance(self._now, datetime):
-            return self._now
-        return datetime.now(timezone.utc)
-
-
-def _time_zone(name: str):
-    """The configured IANA time zone. Raises ValueError naming the setting when it is unknown."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return timezone.utc if str(name).upper() == "UTC" else ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"PNET_CDS_TIME_ZONE={name!r} is not an IANA time zone (e.g. Europe/Amsterdam)") from error
-
-
-WARM_RESOURCE_TYPES = ("Condition", "Observation", "MedicationRequest", "MedicationAdministration",
-                       "MedicationStatement", "Medication", "Procedure", "DiagnosticReport", "ImagingStudy",
-                       "ServiceRequest", "Bundle", "OperationOutcome")
-
-
-def _warm_fhir_models() -> None:
-    """Import the R4B model classes and build the request validator now: the first hook call would
-    otherwise pay ~200 ms for them."""
-    from fhir.resources.R4B import get_fhir_model_class
-
-    from . import fhir_shape
-    from .hook_request import schema_problems
-
-    for resource_type in WARM_RESOURCE_TYPES:
-        get_fhir_model_class(resource_type)
-    fhir_shape.warm(WARM_RESOURCE_TYPES)  # the tolerant reader's map of list fields (service/intake.py)
-    for hook in ("patient-view", "order-select", "order-sign"):
-        schema_problems({"hook": hook})  # builds (and checks) the request validators once
+log = logging.getLogger(__name__)
 
 
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -135,30 +41,40 @@ def tune_gc() -> None:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app. Raises CardFileError / ValueError / KeyError when the rule content is broken."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(auth.DEFAULTS)
-    app.config.from_mapping(limits.DEFAULTS)
-    app.config.from_mapping(site_config.DEFAULTS)  # issue 15: site configuration, committee dashboard
-    app.config.from_mapping(dashboard.DEFAULTS)
-    app.config.from_prefixed_env("PNET_CDS")
-    if test_config:
-        app.config.from_mapping(test_config)
-    logging.getLogger("service").setLevel(app.config.get("LOG_LEVEL", "INFO"))
-    app.extensions["pnet_cds"] = CdsState(app)
-
-    from . import http, openapi
-
-    auth.init_auth(app, app.extensions["pnet_cds"].session)
-    app.register_blueprint(http.bp)
-    app.register_blueprint(openapi.bp)
-    from .sandbox import register_sandbox
-
-    register_sandbox(app)
-    dashboard.register_dashboard(app)  # issue 15: /dashboard, closed unless an admin credential is configured
-    http.register_error_handlers(app)
-    from . import ops
-
-    ops.init_app(app)  # store, audit trail, feedback endpoint, /readyz, /metrics, request ids, JSON logs
+    """Build the app. Raises SettingsError for a bad setting, CardFileError / ValueError / KeyError when the
+    rule content is broken, IssuerConfigError for a bad issuers file."""
+    settings = load_settings(os.environ, test_config)
+    instance = str(settings.instance_dir.resolve()) if settings.instance_dir else None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance)
+    app.config.update({key: value for key, value in (test_config or {}).items() if key not in SETTING_NAMES})
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    logs.configure_logging(settings.log_format, settings.log_level)
+    for name in unknown_variables(os.environ):
+        log.warning("%s is not a setting of this service and is ignored (a typo? see the README, Configuration)", name)
+    state = CdsState(settings)
+    app.extensions[STATE_KEY] = state
+    _open_storage(app, settings)
+    ops.init_request_hooks(app)  # first, so that a request refused by authentication has its request id
+    auth.init_auth(app, state.session, settings)
+    for blueprint in (http.bp, feedback.bp, ops.bp, openapi.bp):
+        app.register_blueprint(blueprint)
+    sandbox.register_sandbox(app, settings)
+    dashboard.register_dashboard(app, settings)  # issue 15: /dashboard, closed unless an admin credential is configured
+    app.extensions[http.LARGE_REQUEST_GATE] = limits.LargeRequestGate(settings.large_request_bytes,
+                                                                      settings.large_request_wait_seconds)
+    responses.register_error_handlers(app, settings.max_content_length)
+    responses.register_cors(app, settings.cors_origins)
     return app
+
+
+def _open_storage(app: Flask, settings: Settings) -> None:
+    """The store (also auth's shared JWT replay cache) and the audit trail that writes to it."""
+    url = settings.database_url or default_url(app.instance_path)
+    store = open_store(url, settings.database_connect_timeout, settings.database_auto_migrate,
+                       settings.replay_cache_timeout_seconds, settings.feedback_database_timeout_seconds)
+    app.extensions[STORE_KEY] = store
+    app.extensions[auth.REPLAY_CACHE_EXTENSION] = store  # shared by every process and host
+    writer = audit.AuditWriter(store, maxsize=settings.audit_queue_size)
+    app.extensions[audit.WRITER_KEY] = writer
+    key = audit.load_hmac_key(settings.audit_hmac_key, app.instance_path)
+    app.extensions[http.AUDIT_KEY] = audit.AuditTrail(writer, key, settings.audit_enabled)

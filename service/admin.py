@@ -7,11 +7,12 @@ file in the instance folder), so a report read on any host shows what every inst
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 
-def register(commands) -> None:
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the `db` and `report` sub-commands to the CLI's argparse sub-parsers."""
     db = commands.add_parser("db", help="database schema: upgrade to the newest migration, or show the current one")
     db.add_argument("action", choices=["upgrade", "current"])
@@ -41,12 +42,11 @@ def _app(**overrides):
 
 
 def _db(args) -> int:
-    from .ops import current_store
-    from .store import StoreUnavailable, safe_url
+    from .store import StoreUnavailable, safe_url, store_of
 
     app = _app()
     with app.app_context():
-        store = current_store()
+        store = store_of(app)
         try:
             if args.action == "upgrade":
                 store.upgrade(args.revision)
@@ -62,9 +62,8 @@ def _db(args) -> int:
 
 
 def _report(args) -> int:
-    from .ops import current_store
     from .report import build_report, parse_since, reason_labels_from, render_report
-    from .store import StoreUnavailable
+    from .store import StoreUnavailable, store_of
 
     try:
         since = parse_since(args.since)
@@ -75,13 +74,13 @@ def _report(args) -> int:
     app = _app()
     with app.app_context():
         try:
-            report = build_report(current_store(), since, reason_labels_from(app.extensions["pnet_cds"].rules),
+            report = build_report(store_of(app), since, reason_labels_from(app.extensions["pnet_cds"].rules),
                                   until=until)
         except StoreUnavailable as exc:
             print(f"database unavailable: {exc}", file=sys.stderr)
             return 2
         finally:
-            current_store().dispose()
+            store_of(app).dispose()
     print(json.dumps(report.to_json(detail=args.weekly), indent=2) if args.json else render_report(report))
     return 0
 

@@ -1,8 +1,8 @@
 """The audit trail of hook calls, written off the request path.
 
-`call_service` notes what it parsed and what it evaluated (`note_request`, `note_evaluation`); after the
-response is built, `record_response` turns that into one AuditRecord (and the cards it issued) and puts it
-on a bounded queue. One background thread per process drains the queue into the store in batches. A hook
+At the end of each hook call, `call_service` hands the AuditTrail what it parsed, what the engine issued
+(`(rule_id, card)` pairs) and how the call ended (`record_call`); that becomes one AuditRecord (and the
+cards it issued) on a bounded queue. One background thread per process drains the queue into the store in batches. A hook
 response never waits for the database: when the queue is full or the database is down, the record is
 dropped, counted (`lost`, and the Prometheus counter `pnet_cds_audit_writes_lost_total`) and logged.
 
@@ -22,32 +22,20 @@ import secrets
 import threading
 import time
 import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol, Sequence, overload
 
-from flask import g
-
+from .metrics import AUDIT_LOST, AUDIT_WRITTEN
 from .sanitise import clean_list, clean_text, utf8_for_hashing
 from .store import AuditRecord, IssuedCard, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 KEY_FILE = "audit-hmac.key"
+WRITER_KEY = "pnet_cds_audit"  # app.extensions key of the AuditWriter
 BATCH = 200
-
-
-def note_request(hook_request) -> None:
-    """Remember the parsed hook request for this call's audit row."""
-    g.audit_hook_request = hook_request
-
-
-def note_evaluation(service_id: str, evaluation) -> None:
-    """Remember what the rules produced for this call's audit row, and count the cards per rule."""
-    from .ops import CARDS_ISSUED
-
-    g.audit_evaluation = evaluation
-    for card in evaluation.cards:
-        CARDS_ISSUED.labels(rule=_rule_of(card)).inc()
 
 
 def patient_hash(key: bytes, patient_id: str | None) -> str | None:
@@ -86,48 +74,96 @@ def _read_key(path: Path) -> bytes:
     raise RuntimeError(f"{path} is empty: delete it or set PNET_CDS_AUDIT_HMAC_KEY")
 
 
-def build_record(service_id: str, status: int, outcome: str, latency_ms: float, key: bytes,
-                 request_id: str | None, issued_at: datetime) -> AuditRecord:
-    """The audit record of the current call, from what `call_service` noted on `flask.g`. Every text
-    field is cleaned (service/sanitise.py) and cut to its column, so one odd request can neither lose
-    its own row nor make the database refuse a batch of other callers' rows."""
-    hook_request = g.get("audit_hook_request")
-    evaluation = g.get("audit_evaluation")
-    cards = evaluation.cards if evaluation is not None else []
+class ParsedRequest(Protocol):
+    """What the audit reads of a parsed hook request (hook_request.HookRequest)."""
+
+    @property
+    def hook(self) -> str: ...
+    @property
+    def hook_instance(self) -> str: ...
+    @property
+    def patient_id(self) -> str | None: ...
+
+
+class AuditedEvaluation(Protocol):
+    """What the audit reads of the engine's Evaluation: (rule_id, card) pairs sent and silent, versions."""
+
+    @property
+    def issued(self) -> Sequence[tuple[str, dict]]: ...
+    @property
+    def silent(self) -> Sequence[str]: ...
+    @property
+    def silent_cards(self) -> Sequence[tuple[str, dict]]: ...
+    @property
+    def rule_versions(self) -> dict[str, str]: ...
+    @property
+    def config_version(self) -> str | None: ...
+
+
+def build_record(service_id: str, hook_request: ParsedRequest | None, evaluation: AuditedEvaluation | None,
+                 status: int, outcome: str, latency_ms: float, key: bytes, request_id: str | None,
+                 issuer: str | None, issued_at: datetime, config_version: str | None = None) -> AuditRecord:
+    """The audit record of one hook call: `hook_request` is None when the call failed before it was parsed,
+    `evaluation` None when it failed before the rules answered; `config_version` is the site
+    configuration's version for a call that never reached the rules. Every text field is cleaned
+    (service/sanitise.py) and cut to its column, so one odd request can neither lose its own row nor make
+    the database refuse a batch of other callers' rows."""
+    issued = evaluation.issued if evaluation is not None else []
+    with_uuid = [(rule_id, card) for rule_id, card in issued if card.get("uuid")]
     record = AuditRecord(
         at=issued_at, service=clip(service_id, 128), status=status, outcome=clip(outcome, 64),
-        latency_ms=round(latency_ms, 3), request_id=clip(request_id, 128),
-        issuer=clip(issuer_of(g.get("jwt_claims")), 512),
-        rule_ids=clean_list(evaluation.fired, 128) if evaluation is not None else [],
-        card_uuids=clean_list([card.get("uuid") for card in cards if card.get("uuid")], 128),
+        latency_ms=round(latency_ms, 3), request_id=clip(request_id, 128), issuer=clip(issuer, 512),
+        rule_ids=clean_list(list(dict.fromkeys(rule_id for rule_id, _ in issued)), 128),
+        card_uuids=clean_list([card["uuid"] for _, card in with_uuid], 128),
     )
     if hook_request is not None:
         record.hook, record.hook_instance = clip(hook_request.hook, 64), clip(hook_request.hook_instance, 256)
         record.patient_hash = patient_hash(key, hook_request.patient_id)
-        record.cards = [_issued(card, record.service, record.hook_instance or "", issued_at)
-                        for card in cards if card.get("uuid")]
-    _note_governance(record, evaluation)
+        record.cards = [_issued(rule_id, card, record.service, hook_request.hook_instance, issued_at)
+                        for rule_id, card in with_uuid]
+    _note_governance(record, evaluation, config_version)
     return record
 
 
-def _note_governance(record: AuditRecord, evaluation) -> None:
+def _note_governance(record: AuditRecord, evaluation: AuditedEvaluation | None, config_version: str | None) -> None:
     """Issue 15: the site configuration's version (also on calls that never reached the rules), the rule
     versions, and the silent-mode findings, kept as cards marked silent so the report counts them per rule."""
-    from flask import current_app
-
-    state = current_app.extensions.get("pnet_cds")
-    record.config_version = clip(getattr(evaluation, "config_version", None)
-                                 or (state.site.version if state is not None else None), 64)
+    record.config_version = clip(evaluation.config_version if evaluation else None, 64) or clip(config_version, 64)
     if evaluation is None:
         return
     record.silent_rule_ids, record.rule_versions = list(evaluation.silent), dict(evaluation.rule_versions)
-    record.cards += [_issued(card, record.service, record.hook_instance or "", record.at, silent=True)
-                     for card in evaluation.silent_cards if card.get("uuid")]
+    record.cards += [_issued(rule_id, card, record.service, record.hook_instance or "", record.at, silent=True)
+                     for rule_id, card in evaluation.silent_cards if card.get("uuid")]
     for card in record.cards:
         card.rule_version = clip(evaluation.rule_versions.get(card.rule_id), 32)
         card.config_version = record.config_version
 
 
+@dataclass
+class AuditTrail:
+    """The app's audit trail: the writer, the patient-hash key, and whether it is on (AUDIT_ENABLED)."""
+
+    writer: "AuditWriter"
+    key: bytes
+    enabled: bool = True
+
+    def record_call(self, service_id: str, hook_request: ParsedRequest | None, evaluation: AuditedEvaluation | None,
+                    status: int, outcome: str, latency_ms: float, request_id: str | None, issuer: str | None,
+                    at: datetime, config_version: str | None = None) -> None:
+        """Queue the audit record of one hook call; never raises (the audit must never fail a hook call)."""
+        if not self.enabled:
+            return
+        try:
+            self.writer.submit(build_record(service_id, hook_request, evaluation, status, outcome, latency_ms,
+                                            self.key, request_id, issuer, at, config_version))
+        except Exception as exc:  # the lost row is still counted
+            self.writer.count_lost(1, f"the audit record could not be built ({type(exc).__name__})")
+
+
+@overload
+def clip(value: str, length: int) -> str: ...
+@overload
+def clip(value: None, length: int) -> None: ...
 def clip(value: str | None, length: int) -> str | None:
     """`value` cut to its column's length, without NUL characters (PostgreSQL refuses them) or lone
     surrogates (no database can encode them), so that one odd request cannot make the database refuse
@@ -135,23 +171,12 @@ def clip(value: str | None, length: int) -> str | None:
     return clean_text(value, length)
 
 
-def issuer_of(claims: object) -> str | None:
-    """The `iss` of verified JWT claims, if the auth layer left any (read defensively)."""
-    if isinstance(claims, dict):
-        issuer = claims.get("iss")
-        return issuer if isinstance(issuer, str) else None
-    return None
-
-
-def _issued(card: dict, service_id: str, hook_instance: str, issued_at: datetime, silent: bool = False) -> IssuedCard:
-    return IssuedCard(card_uuid=clip(card["uuid"], 128), service=service_id, rule_id=clip(_rule_of(card), 128),
+def _issued(rule_id: str, card: dict, service_id: str, hook_instance: str, issued_at: datetime,
+            silent: bool = False) -> IssuedCard:
+    return IssuedCard(card_uuid=clip(card["uuid"], 128), service=service_id, rule_id=clip(rule_id, 128),
                       hook_instance=clip(hook_instance, 256),
                       suggestion_uuids=clean_list([s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")], 128),
                       issued_at=issued_at, silent=silent)
-
-
-def _rule_of(card: dict) -> str:
-    return ((card.get("source") or {}).get("topic") or {}).get("code") or "unknown"
 
 
 class AuditWriter:
@@ -215,8 +240,6 @@ class AuditWriter:
             self._write(batch)
 
     def _write(self, batch: list[AuditRecord]) -> None:
-        from .ops import AUDIT_WRITTEN
-
         try:
             if self.store is None:
                 raise StoreUnavailable("no database configured")
@@ -238,8 +261,7 @@ class AuditWriter:
                 self.queue.task_done()
 
     def _write_one_by_one(self, batch: list[AuditRecord]) -> None:
-        from .ops import AUDIT_WRITTEN
-
+        assert self.store is not None  # _write checked it
         for record in batch:
             try:
                 self.written += self.store.record_calls([record])
@@ -265,8 +287,6 @@ class AuditWriter:
 
     def count_lost(self, count: int, why: str) -> None:
         """Count `count` records as lost (here and in pnet_cds_audit_writes_lost_total) and log why."""
-        from .ops import AUDIT_LOST
-
         with self._lock:
             self.lost += count
             total = self.lost

@@ -18,8 +18,9 @@ The token is accepted only when all of these hold (PyJWT with `cryptography` doe
 
 A refusal is a bare 401 `{"error": "unauthorized", "message": "..."}` with one generic message; the reason
 goes to the log with iss, kid and jti (safe to log per the CDS Hooks best practices), never the token.
-The verified client is kept on `flask.g.cds_client` for the layers below (per-issuer FHIR servers), its
-verified claims on `flask.g.jwt_claims` (for the audit trail).
+A refusal is raised as errors.Unauthorized and answered by the one error handler. The verified client is
+kept on `flask.g.cds_client`; the hook endpoint (service/http.py) reads it with `current_client()` and passes
+what the layers below need (the issuer's FHIR servers, the issuer for the audit) down as arguments.
 """
 
 from __future__ import annotations
@@ -35,27 +36,15 @@ from typing import Callable, Protocol
 
 import jwt
 import requests
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, current_app, g, request
 
 from . import issuers as issuer_config
+from .errors import Unauthorized
 from .issuers import Issuer
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "AUTH": True,
-    "ISSUERS_FILE": None,
-    "TRUST_CDS_HOOKS_SANDBOX": False,
-    "DEV_ISSUER": "auto",
-    "DEV_ISSUER_DIR": None,
-    "PUBLIC_BASE_URL": None,
-    "JWT_LEEWAY_SECONDS": 60,
-    "JWT_MAX_LIFETIME_SECONDS": 3600,
-    "JWKS_TIMEOUT_SECONDS": 2.0,
-    "JWKS_CACHE_SECONDS": 3600,
-    "JWKS_MIN_REFETCH_SECONDS": 60,
-    "JTI_REPLAY_CACHE": None,
-}
 ALGORITHMS = ("ES384", "RS384")
 KEY_TYPES = {"ES384": ("EC", "P-384"), "RS384": ("RSA", None)}
 GENERIC_MESSAGE = "the request is not authenticated: send a valid CDS Hooks JWT as a Bearer token"
@@ -332,61 +321,55 @@ def is_loopback(address: str | None) -> bool:
 # --- the Flask side -------------------------------------------------------------------------------------
 
 
-def auth_enabled(config) -> bool:
-    """AUTH is on unless set to off/false/0/no (env PNET_CDS_AUTH=off, `pnet-cds serve --no-auth`)."""
-    value = config.get("AUTH", True)
-    return not (value is False or str(value).strip().lower() in ("off", "false", "0", "no"))
-
-
-def auth_settings(config) -> AuthSettings:
-    base = config.get("PUBLIC_BASE_URL") or None
+def auth_settings(settings: Settings) -> AuthSettings:
+    """The token policy part of the settings."""
+    base = settings.public_base_url
     return AuthSettings(
-        leeway_seconds=int(config["JWT_LEEWAY_SECONDS"]), max_lifetime_seconds=int(config["JWT_MAX_LIFETIME_SECONDS"]),
-        public_base_url=base.rstrip("/") if base else None, jwks_timeout_seconds=float(config["JWKS_TIMEOUT_SECONDS"]),
-        jwks_cache_seconds=int(config["JWKS_CACHE_SECONDS"]),
-        jwks_min_refetch_seconds=int(config["JWKS_MIN_REFETCH_SECONDS"]))
+        leeway_seconds=settings.jwt_leeway_seconds, max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
+        public_base_url=base.rstrip("/") if base else None, jwks_timeout_seconds=settings.jwks_timeout_seconds,
+        jwks_cache_seconds=settings.jwks_cache_seconds, jwks_min_refetch_seconds=settings.jwks_min_refetch_seconds)
 
 
-def init_auth(app: Flask, session: requests.Session) -> None:
+def init_auth(app: Flask, session: requests.Session, settings: Settings) -> None:
     """Load the trusted issuers and guard every path under /cds-services. Raises IssuerConfigError when the
     issuers file is wrong. With AUTH off, logs a loud warning (unless testing) and guards nothing."""
-    if not auth_enabled(app.config):
+    if not settings.auth:
         if not app.testing:
             log.warning("AUTHENTICATION IS OFF (PNET_CDS_AUTH=off / --no-auth): any caller can use this service "
                         "and direct it at its trusted FHIR servers. Use this for local work only.")
         return
-    settings = auth_settings(app.config)
-    issuers = issuer_config.load_trusted_issuers(app)
-    replay = app.config.get("JTI_REPLAY_CACHE") or SharedReplayCache(app)
-    app.extensions["pnet_cds_auth"] = Verifier(issuers, KeyStore(session, settings), replay, settings)
+    policy = auth_settings(settings)
+    issuers = issuer_config.load_trusted_issuers(settings, app.instance_path)
+    replay = settings.jti_replay_cache or SharedReplayCache(app)
+    app.extensions["pnet_cds_auth"] = Verifier(issuers, KeyStore(session, policy), replay, policy)
     log.info("authentication on; trusted issuers: %s", ", ".join(sorted(issuers)) or "(none)")
-    if not settings.public_base_url and any(not i.loopback_only for i in issuers.values()):
+    if not policy.public_base_url and any(not i.loopback_only for i in issuers.values()):
         log.warning("PNET_CDS_PUBLIC_BASE_URL is not set: the JWT audience is checked against the URL the "
                     "request arrived at (its Host header); set it in production")
     app.before_request(_require_jwt)
 
 
-def _require_jwt() -> Response | None:
+def _require_jwt() -> None:
+    """Verify the caller of a guarded path. Raises Unauthorized (401, one generic message for the client;
+    the reason goes to the log)."""
     path = request.path
     if request.method == "OPTIONS" or not is_guarded(path):
-        return None
+        return
     verifier: Verifier = current_app.extensions["pnet_cds_auth"]
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     audience = expected_audience(verifier.settings)
     try:
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("no Bearer token in the Authorization header")
-        g.cds_client = verifier.verify(token.strip(), audience, request.remote_addr)
+        client = verifier.verify(token.strip(), audience, request.remote_addr)
     except AuthError as exc:
         log.warning("401 on %s %s: %s", request.method, path, exc)
-        return unauthorized()
+        raise Unauthorized(GENERIC_MESSAGE) from None
     except Exception:  # a bug in verification must refuse, not let through, and not 500
         log.exception("401 on %s %s: token verification failed unexpectedly", request.method, path)
-        return unauthorized()
-    client = g.cds_client
-    g.jwt_claims = client.claims  # verified claims (iss, aud, exp, iat, jti, tenant): safe to log, e.g. by the audit
+        raise Unauthorized(GENERIC_MESSAGE) from None
+    g.cds_client = client
     log.info("authenticated iss=%s tenant=%r jti=%r", client.issuer.iss, (client.tenant or "-")[:100], client.jti)
-    return None
 
 
 def is_guarded(path: str) -> bool:
@@ -400,13 +383,6 @@ def expected_audience(settings: AuthSettings) -> str:
     URL the request arrived at) joined with the request path."""
     base = settings.public_base_url or (request.host_url.rstrip("/") + request.script_root)
     return base + request.path
-
-
-def unauthorized() -> Response:
-    response = jsonify({"error": "unauthorized", "message": GENERIC_MESSAGE})
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = 'Bearer realm="cds-services"'
-    return response
 
 
 def current_client() -> VerifiedClient | None:

@@ -98,7 +98,7 @@ class CardSpec:
 
 @cache
 def card_file_schema() -> dict:
-    text = resources.files("service").joinpath("schemas/card-file.schema.json").read_text(encoding="utf-8")
+    text = resources.files("pnet_cds").joinpath("schemas/card-file.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -199,8 +199,8 @@ def prune_empty(value: Any) -> Any:
         pruned = {key: prune_empty(item) for key, item in value.items()}
         return {key: item for key, item in pruned.items() if item not in (None, "", [], {})}
     if isinstance(value, list):
-        pruned = [prune_empty(item) for item in value]
-        return [item for item in pruned if item not in (None, "", [], {})]
+        items = [prune_empty(item) for item in value]
+        return [item for item in items if item not in (None, "", [], {})]
     return value
 
 

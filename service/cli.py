@@ -6,9 +6,11 @@
 `fire --url` signs each request with the local development issuer's key (generated into the instance
 folder on first use, the same key `serve` trusts from loopback), unless --token gives a JWT.
     pnet-cds token URL [--lifetime 300]    print a development-issuer JWT for URL (for curl)
-    pnet-cds fixtures                      list the synthetic patients
+    pnet-cds fixtures                      list the synthetic patients (PNET_CDS_FIXTURES_DIR)
     pnet-cds orders                        list the order shorthands for --order
-    pnet-cds catalog [--check]             write docs/rules.md from cards/ (--check: fail when out of date)
+    pnet-cds catalog [--output docs/rules.md] [--check]
+                                           write the rule catalog from the card files (PNET_CDS_CARDS_DIR)
+                                           to --output (relative to the current directory)
     pnet-cds db upgrade|current            database schema (service/admin.py)
     pnet-cds report [--since 7d] [--json]  per-rule fire counts, acceptance/override rates, override reasons
 """
@@ -17,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .settings import Settings, SettingsError, load_settings
 
 SERVICES = {"patient-view": "pnet-patient-view", "order-select": "pnet-order-select", "order-sign": "pnet-order-sign"}
 
@@ -63,20 +67,40 @@ def main(argv: list[str] | None = None) -> int:
     fixtures.set_defaults(run=_fixtures)
     orders = commands.add_parser("orders", help="list the draft order shorthands")
     orders.set_defaults(run=_orders)
-    catalog = commands.add_parser("catalog", help="write the rule catalog docs/rules.md from the card files")
-    catalog.add_argument("--check", action="store_true", help="only check that docs/rules.md is up to date")
+    catalog = commands.add_parser("catalog", help="write the rule catalog (markdown) from the card files")
+    catalog.add_argument("--output", default="docs/rules.md", type=Path,
+                         help="the file to write or check (default: docs/rules.md under the current directory)")
+    catalog.add_argument("--check", action="store_true", help="only check that the file is up to date")
     catalog.set_defaults(run=_catalog)
     from . import admin
 
     admin.register(commands)
 
     args = parser.parse_args(argv)
-    return args.run(args) or 0
+    try:
+        return args.run(args) or 0
+    except SettingsError as exc:
+        print(f"pnet-cds: {exc}", file=sys.stderr)
+        return 2
+    except FixturesOff as exc:
+        print(f"pnet-cds: {exc}", file=sys.stderr)
+        return 2
+
+
+class FixturesOff(Exception):
+    """The command needs the synthetic patients and PNET_CDS_FIXTURES_DIR is `none`."""
+
+
+def fixtures_dir(settings: Settings) -> Path:
+    """The synthetic patients' directory. Raises FixturesOff when they are switched off."""
+    if settings.fixtures_dir is None:
+        raise FixturesOff("the synthetic patients are switched off (PNET_CDS_FIXTURES_DIR=none); "
+                          "set it to a directory of fixture Bundles")
+    return settings.fixtures_dir
 
 
 def _serve(args) -> int:
-    import os
-
+    load_settings()  # a bad setting stops here, with its message, before any worker starts
     if args.no_auth:
         os.environ["PNET_CDS_AUTH"] = "off"
         print("*** WARNING: authentication is OFF (--no-auth). Any caller can use this service. ***",
@@ -90,7 +114,6 @@ def _serve(args) -> int:
         return 0
     from gunicorn.app.base import BaseApplication
 
-    from .ops import gunicorn_settings
     from .serving import gunicorn_config
 
     settings = gunicorn_config()  # threaded workers, read deadlines, keep-alive, graceful drain: service/serving.py
@@ -113,12 +136,12 @@ def _serve(args) -> int:
 
 
 def _fire(args) -> int:
-    from . import PROJECT_ROOT, create_app
+    from . import create_app
     from .fixtures import build_hook_request, load_fixture
     from .order_catalog import draft_order
 
     now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else datetime.now(timezone.utc)
-    fixture = load_fixture(PROJECT_ROOT / "fhir_fixtures", args.fixture, now=now)
+    fixture = load_fixture(fixtures_dir(load_settings()), args.fixture, now=now)
     service_id = SERVICES[args.hook]
     extra = [draft_order(key, fixture.patient_id) for key in args.order]
     if args.url:
@@ -143,11 +166,11 @@ def _fire(args) -> int:
         return 0
     if args.url:
         url = f"{base}/cds-services/{service_id}"
-        response = requests.post(url, json=body, headers=_auth_header(args, url), timeout=30)
-        status, payload = response.status_code, response.json()
+        answer = requests.post(url, json=body, headers=_auth_header(args, url), timeout=30)
+        status, payload = answer.status_code, answer.json()
     else:
-        response = app.test_client().post(f"/cds-services/{service_id}", json=body)
-        status, payload = response.status_code, response.get_json()
+        local = app.test_client().post(f"/cds-services/{service_id}", json=body)
+        status, payload = local.status_code, local.get_json()
     if args.json or status != 200:
         print(json.dumps(payload, indent=2))
         if status == 401:
@@ -208,10 +231,9 @@ def _token(args) -> int:
 
 
 def _fixtures(_args) -> int:
-    from . import PROJECT_ROOT
     from .fixtures import list_fixtures, load_fixture
 
-    directory = PROJECT_ROOT / "fhir_fixtures"
+    directory = fixtures_dir(load_settings())
     for name in list_fixtures(directory):
         summary = load_fixture(directory, name).summary()
         print(f"{name}\n    {summary['patient']}: {'; '.join(summary['problems']) or 'no conditions'}"
@@ -228,15 +250,27 @@ def _orders(_args) -> int:
 
 
 def _catalog(args) -> int:
-    from . import DEFAULTS, PROJECT_ROOT
     from .catalog import write_catalog
 
-    target = PROJECT_ROOT / "docs" / "rules.md"
-    if write_catalog(Path(DEFAULTS["CARDS_DIR"]), target, check=args.check):
+    target = args.output
+    if write_catalog(load_settings().cards_dir, target, check=args.check):
         print(f"{target} is up to date" if args.check else f"wrote {target}")
         return 0
     print(f"{target} is out of date: run `pnet-cds catalog`", file=sys.stderr)
     return 1
+
+
+def gunicorn_settings() -> dict:
+    """Extra gunicorn settings: an access log with the request id, and Prometheus multiprocess clean-up."""
+    settings: dict = {"access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'}
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        def child_exit(_server, worker):
+            from .metrics import mark_worker_dead
+
+            mark_worker_dead(worker.pid)
+
+        settings["child_exit"] = child_exit
+    return settings
 
 
 if __name__ == "__main__":

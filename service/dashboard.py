@@ -29,6 +29,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.security import check_password_hash
 
+from .settings import Settings
 from .errors import BadHookRequest, NotFound, Problem, ServiceUnavailable
 from .report import Report, build_report, reason_labels_from
 from .report_queries import week_of
@@ -38,7 +39,6 @@ from .store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"DASHBOARD": True, "ADMIN_USER": "committee", "ADMIN_PASSWORD_HASH": None}  # issue 15
 STATIC = Path(__file__).resolve().parent / "static" / "dashboard"
 REALM = 'Basic realm="pnet-cds committee dashboard", charset="UTF-8"'
 DEFAULT_WEEKS = 12
@@ -47,23 +47,21 @@ CSV_COLUMNS = ["rule", "title", "mode", "rule_version", "week", "cards_shown", "
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
-def register_dashboard(app: Flask) -> None:
+def register_dashboard(app: Flask, settings: Settings) -> None:
     """Mount the dashboard unless `DASHBOARD` is configured off (it stays closed without a credential)."""
-    enabled = app.config.get("DASHBOARD", True)
-    if isinstance(enabled, str):
-        enabled = enabled.strip().lower() not in ("0", "false", "no", "off")
-    if enabled:
+    if settings.dashboard:
         app.register_blueprint(bp)
 
 
 @bp.before_request
 def _admin_only() -> Response | None:
-    password_hash = current_app.config.get("ADMIN_PASSWORD_HASH")
+    settings: Settings = current_app.extensions["pnet_cds"].settings
+    password_hash = settings.admin_password_hash
     if not password_hash:
         return _answer(403, "forbidden", "the committee dashboard is closed: no administrator credential is "
                        "configured (set PNET_CDS_ADMIN_PASSWORD_HASH; README, Committee dashboard)")
     credentials = request.authorization
-    user = str(current_app.config.get("ADMIN_USER") or "committee")
+    user = settings.admin_user
     if credentials is None or credentials.type != "basic" or not _valid(credentials, user, password_hash):
         if credentials is not None:
             log.warning("dashboard: refused credentials for user %r from %s", (credentials.username or "")[:64],

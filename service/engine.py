@@ -37,9 +37,10 @@ class Rule:
 
 @dataclass
 class Evaluation:
-    """The outcome of one hook call: cards, and which rules fired, were skipped or failed."""
+    """The outcome of one hook call: the cards issued, each with the id of the rule that issued it, and
+    which rules fired, were skipped or failed."""
 
-    cards: list[dict] = field(default_factory=list)
+    issued: list[tuple[str, dict]] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
@@ -49,9 +50,14 @@ class Evaluation:
     # Site configuration (issue 15): rules in silent mode that would have fired, and their unsent cards
     # (audited, never returned); the version of every rule that fired; the site configuration's version.
     silent: list[str] = field(default_factory=list)
-    silent_cards: list[dict] = field(default_factory=list)
+    silent_cards: list[tuple[str, dict]] = field(default_factory=list)  # (rule_id, card), as `issued`
     rule_versions: dict[str, str] = field(default_factory=dict)
     config_version: str | None = None
+
+    @property
+    def cards(self) -> list[dict]:
+        """The cards, in the order the response carries them."""
+        return [card for _, card in self.issued]
 
     def response(self) -> dict:
         """The CDS Hooks response body; an extension says what could not be evaluated, if anything, so
@@ -84,7 +90,7 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
     was missing and no rule could be evaluated at all, and InvalidFhirResource (400) for invalid input."""
     evaluation = Evaluation(config_version=config_version)
     applicable = [rule for rule in rules if request.hook in rule.spec.hooks]
-    rendered = []
+    rendered: list[tuple[tuple[int, int, int], int, str, dict]] = []
     for rule in applicable:
         lacking = [key for key in rule.spec.needs if key in record.missing]
         if lacking:
@@ -103,16 +109,17 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
         if cards and rule.mode == "silent":  # a pilot: audited as "would have fired", never sent
             evaluation.silent.append(rule.spec.id)
             evaluation.rule_versions[rule.spec.id] = rule.spec.version
-            evaluation.silent_cards += cards
+            evaluation.silent_cards += [(rule.spec.id, card) for card in cards]
             continue
         if cards:
             evaluation.fired.append(rule.spec.id)
             evaluation.rule_versions[rule.spec.id] = rule.spec.version
-        rendered += [(card_rank(rule.spec, card), len(rendered) + i, card) for i, card in enumerate(cards)]
+        rendered += [(card_rank(rule.spec, card), len(rendered) + i, rule.spec.id, card)
+                     for i, card in enumerate(cards)]
     if applicable and len(evaluation.skipped) == len(applicable):
         problems = [Problem(f"/prefetch/{key}", reason) for key, reason in record.missing.items()]
         raise PrefetchUnavailable("the data these rules need was neither prefetched nor retrievable", problems)
     evaluation.skipped_resources = [problem.to_json() for problem in record.skipped]
     rendered.sort(key=lambda item: (item[0], item[1]))
-    evaluation.cards = [card for _, _, card in rendered]
+    evaluation.issued = [(rule_id, card) for _, _, rule_id, card in rendered]
     return evaluation

@@ -20,6 +20,7 @@ request body, so the integration engineer sees where the request is wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 @dataclass
@@ -41,12 +42,13 @@ class CdsError(Exception):
     problems: list[Problem] = field(default_factory=list)
     status = 500
     kind = "internal-error"
+    headers: ClassVar[tuple[tuple[str, str], ...]] = ()  # response headers the status calls for (401: WWW-Authenticate)
 
     def __str__(self) -> str:
         return self.message
 
     def to_json(self) -> dict:
-        body = {"error": self.kind, "message": self.message}
+        body: dict = {"error": self.kind, "message": self.message}
         if self.problems:
             body["problems"] = [problem.to_json() for problem in self.problems]
         return body
@@ -64,6 +66,7 @@ class InvalidFhirResource(BadHookRequest):
 class Unauthorized(CdsError):
     status = 401
     kind = "unauthorized"
+    headers = (("WWW-Authenticate", 'Bearer realm="cds-services"'),)
 
 
 class UnknownService(CdsError):

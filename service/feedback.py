@@ -20,8 +20,10 @@ import jsonschema
 from flask import Blueprint, Response, current_app, jsonify
 
 from .errors import BadHookRequest, Problem, ServiceUnavailable, UnknownService
+from .metrics import FEEDBACK
 from .sanitise import clean_text, text_problem
-from .store import FeedbackEntry, StoreUnavailable, as_utc
+from .responses import error_response, read_json_body
+from .store import FeedbackEntry, StoreUnavailable, as_utc, store_of
 
 log = logging.getLogger(__name__)
 bp = Blueprint("feedback", __name__)
@@ -32,16 +34,14 @@ RETRY_AFTER_SECONDS = 30
 
 @bp.post("/cds-services/<service_id>/feedback")
 def receive_feedback(service_id: str) -> Response:
-    from .http import error_response, read_json_body
-    from .ops import FEEDBACK, current_store
-
     services = current_app.extensions["pnet_cds"].services
     if service_id not in services:
         raise UnknownService(f"no CDS service {service_id!r}; GET /cds-services lists them",
                              [Problem("", f"known services: {', '.join(sorted(services))}")])
-    entries = parse_feedback(read_json_body())
+    entries = parse_feedback(read_json_body(current_app.extensions["pnet_cds"].settings.max_content_length,
+                                            current_app.extensions.get("pnet_cds_large_request_gate")))
     try:
-        result = current_store().save_feedback(service_id, entries, datetime.now(timezone.utc))
+        result = store_of(current_app).save_feedback(service_id, entries, datetime.now(timezone.utc))
     except StoreUnavailable as exc:
         log.error("feedback for %s not stored (%d entries): %s", service_id, len(entries), exc)
         response = error_response(ServiceUnavailable("the feedback could not be stored now; retry later"))
@@ -110,12 +110,12 @@ def _text_problems(value: object, pointer: str = "") -> list[Problem]:
 
 
 def _escape(key: str) -> str:
-    return clean_text(key, 200).replace("~", "~0").replace("/", "~1")
+    return (clean_text(key, 200) or "").replace("~", "~0").replace("/", "~1")
 
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    text = resources.files("service").joinpath("schemas/feedback.schema.json").read_text(encoding="utf-8")
+    text = resources.files("pnet_cds").joinpath("schemas/feedback.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)

@@ -45,10 +45,10 @@ class FhirClient:
                 return [page] if page.get("resourceType") != "OperationOutcome" else self._outcome(page)
             resources.extend(entry["resource"] for entry in page.get("entry") or []
                              if isinstance(entry, dict) and isinstance(entry.get("resource"), dict))
-            url = next_link(page)
-            if url is None:
+            following = next_link(page)
+            if following is None:
                 return resources
-            url = self._absolute(url)
+            url = self._absolute(following)
         raise FhirServerError(f"search paging went past {self.max_pages} pages")
 
     def get(self, url: str) -> dict:

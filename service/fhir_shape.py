@@ -183,7 +183,7 @@ def _model_of(resource_type: str) -> type | None:
         return None
 
 
-def warm(resource_types) -> None:
+def warm(resource_types: typing.Iterable[str]) -> None:
     """Compute the shapes of these resource types and of every element reachable from them now (the
     first request would otherwise pay ~80 ms for them)."""
     pending = [m for m in (_model_of(t) for t in resource_types) if m is not None]

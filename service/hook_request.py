@@ -52,7 +52,7 @@ def _validator(hook: str | None = None) -> jsonschema.Draft202012Validator:
     to evaluate on every call; a validator per hook with the context `$ref` resolved up front gives the
     same answers (and the same JSON pointers) for a fraction of the time.
     """
-    text = resources.files("service").joinpath("schemas/hook-request.schema.json").read_text(encoding="utf-8")
+    text = resources.files("pnet_cds").joinpath("schemas/hook-request.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     if hook in CONTEXT_DEFS:

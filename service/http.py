@@ -1,41 +1,43 @@
-"""The HTTP layer: the only module that touches `flask.request`.
+"""The hook endpoints: the only module that reads a hook call off `flask.request`.
 
     GET  /cds-services                 discovery (hooks.json, as served data)
     POST /cds-services/<id>            a hook call → {"cards": [...]}
-    GET  /healthz                      liveness
 
-Errors of every kind answer JSON (`{"error", "message", "problems": [{"pointer", "message"}]}`), never
-HTML and never a stack trace.
+Data flows down from here (hook request → patient data → engine → cards) as arguments; at the end of each
+call, answered or failed, the audit record is built from what this call parsed and issued. Errors are
+raised as typed errors and answered by the one error handler (service/responses.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+from datetime import datetime, timezone
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from . import audit
-from .auth import fhir_servers_of_caller
-from .engine import evaluate_hook
-from .errors import (BadHookRequest, CdsError, MethodNotAllowed, NotFound, PayloadTooLarge, Problem,
-                     UnknownService, UnsupportedMediaType)
-from .hook_request import parse_hook_request
+from . import metrics
+from .audit import AuditTrail
+from .auth import current_client, fhir_servers_of_caller
+from .engine import Evaluation, evaluate_hook
+from .errors import Problem, Unauthorized, UnknownService
+from .hook_request import HookRequest, parse_hook_request
 from .intake import Intake
-from .limits import LargeRequestGate, cap_cards, check_request_limits, request_limits
+from .limits import RequestLimits, cap_issued, check_request_limits
 from .notices import fold_intake
 from .patient_data import DataSettings, gather_patient_data
+from .responses import error_response, read_json_body, status_and_kind
+from .settings import Settings
+from .state import CdsState, current_state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("cds", __name__)
-LARGE_REQUEST_GATE = "pnet_cds_large_request_gate"
-RETRY_AFTER_SECONDS = 5  # a 503 raised as an error (a busy large-request gate): the slot frees in seconds
+AUDIT_KEY = "pnet_cds_audit_trail"
+LARGE_REQUEST_GATE = "pnet_cds_large_request_gate"  # app.extensions key of the LargeRequestGate
 
 
-def state():
-    return current_app.extensions["pnet_cds"]
+def state() -> CdsState:
+    return current_state()
 
 
 @bp.get("/cds-services")
@@ -46,149 +48,84 @@ def discovery() -> Response:
 @bp.post("/cds-services/<service_id>")
 def call_service(service_id: str) -> Response:
     started = time.perf_counter()
+    hook_request: HookRequest | None = None
+    try:
+        service = known_service(service_id)
+        body = read_json_body(state().settings.max_content_length, current_app.extensions.get(LARGE_REQUEST_GATE))
+        check_request_limits(body, request_limits(state().settings))
+        hook_request = parse_hook_request(body, service["hook"])
+        evaluation = evaluate(service, hook_request, started)
+    except Exception as error:
+        status, kind = status_and_kind(error)
+        record_call(service_id, hook_request, None, status, kind, started)
+        raise
+    metrics.count_cards(rule_id for rule_id, _ in evaluation.issued)
+    record_call(service_id, hook_request, evaluation, 200, "cards" if evaluation.issued else "no-cards", started)
+    return jsonify(evaluation.response())
+
+
+@bp.errorhandler(Unauthorized)
+def refused(error: Unauthorized) -> Response:
+    """A hook call refused by authentication (raised before the view ran) is audited like any other failed
+    call, then answered as every error is."""
+    if request.endpoint == "cds.call_service":
+        started = g.get("request_started", time.perf_counter())
+        record_call(str((request.view_args or {}).get("service_id")), None, None, error.status, error.kind, started)
+    return error_response(error)
+
+
+def known_service(service_id: str) -> dict:
+    """The discovery entry of `service_id`. Raises UnknownService (404) listing the known ones."""
     service = state().services.get(service_id)
     if service is None:
         raise UnknownService(f"no CDS service {service_id!r}; GET /cds-services lists them",
                              [Problem("", f"known services: {', '.join(sorted(state().services))}")])
-    body = read_json_body()
-    check_request_limits(body, request_limits(current_app.config))
-    hook_request = parse_hook_request(body, service["hook"])
-    audit.note_request(hook_request)
-    settings = data_settings()
+    return service
+
+
+def evaluate(service: dict, hook_request: HookRequest, started: float) -> Evaluation:
+    """Read the drafts and gather the patient data for `hook_request` (intake: normalise, keep to the
+    request's patient, list what could not be read), then run the hook's rules over it."""
+    settings = data_settings(state().settings)
     intake = Intake(hook_request.patient_id, strict=not settings.lenient, validation_cache=settings.validation_cache)
     intake.read_drafts(hook_request)
     record = gather_patient_data(hook_request, service.get("prefetch", {}), settings, state().session, intake)
     intake.check_drug_identity(record)
     site = state().site  # the site configuration's rules for this caller (issue 15)
-    evaluation = evaluate_hook(site.rules_for(g.get("jwt_claims")), record, hook_request, state().terminology,
+    client = current_client()
+    evaluation = evaluate_hook(site.rules_for(client.claims if client else None), record, hook_request, state().terminology,
                                state().now(), state().new_uuid, site.version)
-    evaluation.cards, evaluation.omitted_cards = cap_cards(  # before intake's not-checked card, never cut
-        evaluation.cards, int(current_app.config["MAX_CARDS_PER_RESPONSE"]), state().new_uuid)
+    evaluation.issued, evaluation.omitted_cards = cap_issued(  # before intake's not-checked card, never cut
+        evaluation.issued, state().settings.max_cards_per_response, state().new_uuid)
     fold_intake(evaluation, intake, hook_request.patient_id, state().new_uuid)  # and logs what intake found
-    audit.note_evaluation(service_id, evaluation)
     log.info("hook=%s service=%s hookInstance=%s resources=%d fired=%s silent=%s skipped=%s failed=%s ms=%.1f",
-             hook_request.hook, service_id, hook_request.hook_instance, record.count(),
+             hook_request.hook, service["id"], hook_request.hook_instance, record.count(),
              ",".join(evaluation.fired) or "-", ",".join(evaluation.silent) or "-", ",".join(evaluation.skipped) or "-",
              ",".join(evaluation.failed) or "-", (time.perf_counter() - started) * 1000)
-    return jsonify(evaluation.response())
+    return evaluation
 
 
-@bp.get("/healthz")
-def healthz() -> Response:
-    return jsonify({"status": "ok"})
+def record_call(service_id: str, hook_request: HookRequest | None, evaluation: Evaluation | None, status: int,
+                outcome: str, started: float) -> None:
+    """Hand the audit trail this call's record, from explicit values (the caller's issuer included)."""
+    trail: AuditTrail = current_app.extensions[AUDIT_KEY]
+    client = current_client()
+    trail.record_call(service_id, hook_request, evaluation, status, outcome, (time.perf_counter() - started) * 1000,
+                      g.get("request_id"), client.issuer.iss if client else None, datetime.now(timezone.utc),
+                      config_version=state().site.version)
 
 
-def read_json_body() -> object:
-    """The request body as JSON. Raises UnsupportedMediaType (415), PayloadTooLarge (413) or
-    BadHookRequest (400, with the line and column of a syntax error)."""
-    mimetype = request.mimetype or ""
-    if not (mimetype == "application/json" or mimetype.endswith("+json")):
-        raise UnsupportedMediaType("send the hook request as JSON with Content-Type: application/json",
-                                   [Problem("", f"Content-Type was {mimetype or 'missing'!r}")])
-    raw = body_bytes()
-    gate = current_app.extensions.get(LARGE_REQUEST_GATE)
-    if gate is not None and gate.enter(len(raw)):
-        g.large_request_gate = gate  # left when the request is torn down (register_error_handlers)
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise BadHookRequest("the body is not UTF-8 encoded JSON") from None
-    except RecursionError:
-        raise BadHookRequest("the body nests JSON too deeply") from None
-    except json.JSONDecodeError as exc:
-        raise BadHookRequest("the body is not valid JSON",
-                             [Problem("", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
-    except ValueError:  # Python refuses int() of more than 4,300 digits (CVE-2020-10735)
-        raise BadHookRequest("the body holds a number too long to read",
-                             [Problem("", "an integer literal has more than 4,300 digits; "
-                                          "no FHIR or CDS Hooks number is that long")]) from None
+def request_limits(settings: Settings) -> RequestLimits:
+    return RequestLimits(max_resources=settings.max_prefetch_resources, max_depth=settings.max_json_depth,
+                         max_drafts=settings.max_draft_orders)
 
 
-def body_bytes() -> bytes:
-    """The whole body. A body without Content-Length (chunked) longer than MAX_CONTENT_LENGTH is a 413,
-    never a truncated body (Werkzeug's own limit stops reading at the limit without saying so)."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit is None or request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
-        return request.get_data(cache=False)  # a declared length over the limit is refused before reading
-    raw = request.environ["wsgi.input"].read(limit + 1)
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"the request body is larger than {limit} bytes",
-                              [Problem("", "a chunked body counts towards the same limit as one with Content-Length")])
-    return raw
-
-
-def data_settings() -> DataSettings:
-    config = current_app.config
-    trusted = config["TRUSTED_FHIR_SERVERS"]
-    if isinstance(trusted, str):
-        trusted = [url.strip() for url in trusted.split(",") if url.strip()]
+def data_settings(settings: Settings) -> DataSettings:
+    """Trust and limits for this call's outbound FHIR reads: the configured servers plus the caller's."""
     return DataSettings(
-        trusted_fhir_servers=tuple(trusted) + fhir_servers_of_caller(), allow_http_fhir=bool(config["ALLOW_HTTP_FHIR"]),
-        deadline_seconds=float(config["FHIR_DEADLINE_SECONDS"]),
-        timeout_seconds=float(config["FHIR_TIMEOUT_SECONDS"]), max_pages=int(config["FHIR_MAX_PAGES"]),
-        max_response_bytes=int(config["FHIR_MAX_RESPONSE_BYTES"]),
-        lenient=config["FHIR_VALIDATION"] == "lenient", validation_cache=state().validation_cache,
+        trusted_fhir_servers=settings.trusted_fhir_servers + fhir_servers_of_caller(),
+        allow_http_fhir=settings.allow_http_fhir, deadline_seconds=settings.fhir_deadline_seconds,
+        timeout_seconds=settings.fhir_timeout_seconds, max_pages=settings.fhir_max_pages,
+        max_response_bytes=settings.fhir_max_response_bytes, lenient=settings.fhir_validation == "lenient",
+        validation_cache=state().validation_cache,
     )
-
-
-def error_response(error: CdsError) -> Response:
-    response = jsonify(error.to_json())
-    response.status_code = error.status
-    return response
-
-
-def register_error_handlers(app: Flask) -> None:
-    """One place that maps every exception to a JSON answer."""
-    app.extensions[LARGE_REQUEST_GATE] = LargeRequestGate(int(app.config["LARGE_REQUEST_BYTES"]),
-                                                          float(app.config["LARGE_REQUEST_WAIT_SECONDS"]))
-
-    @app.teardown_request
-    def _leave_large_request_gate(_error=None) -> None:
-        gate = g.pop("large_request_gate", None)
-        if gate is not None:
-            gate.leave()
-
-    @app.errorhandler(CdsError)
-    def _cds_error(error: CdsError) -> Response:
-        if error.status >= 500:
-            log.error("%s: %s", error.kind, error.message)
-        response = error_response(error)
-        if error.status == 503:
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-
-    @app.errorhandler(RequestEntityTooLarge)
-    def _too_large(_error) -> Response:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        return error_response(PayloadTooLarge(f"the request body is larger than {limit} bytes"))
-
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> Response:
-        if error.code == 404:
-            return error_response(NotFound(f"no such endpoint: {request.path}"))
-        if error.code == 405:
-            return error_response(MethodNotAllowed(f"{request.method} is not allowed on {request.path}"))
-        cds = CdsError(error.description or error.name)
-        cds.status, cds.kind = error.code or 500, error.name.lower().replace(" ", "-")
-        return error_response(cds)
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(CdsError("the service failed unexpectedly; the error is logged"))
-
-    @app.after_request
-    def _cors(response: Response) -> Response:
-        origins = app.config["CORS_ORIGINS"]
-        if origins:
-            origin = request.headers.get("Origin")
-            allowed = [o.strip() for o in str(origins).split(",")]
-            if "*" in allowed:
-                response.headers["Access-Control-Allow-Origin"] = "*"
-            elif origin in allowed:
-                response.headers["Access-Control-Allow-Origin"] = origin
-                response.headers["Vary"] = "Origin"
-            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Max-Age"] = "600"
-        return response

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from .errors import BadHookRequest, InvalidFhirResource, Problem
 from .fhir_shape import normalise, required_reference
@@ -111,7 +112,7 @@ class Intake:
 
     # --- prefetch and fetched data ------------------------------------------------------------------
 
-    def admit(self, resource, pointer: str) -> bool:
+    def admit(self, resource: object, pointer: str) -> bool:
         """True when `resource` (from prefetch or the FHIR server) may go into the record: normalised,
         of this patient, and of a readable shape. Raises InvalidFhirResource in strict mode for a shape
         error."""
@@ -177,7 +178,7 @@ class Intake:
         }
         return {key: value for key, value in parts.items() if value}
 
-    def log_summary(self, skipped_by_rules: list[dict] = ()) -> None:
+    def log_summary(self, skipped_by_rules: Sequence[dict] = ()) -> None:
         """One log line (the formatter adds the request id) when intake has anything to say: what was
         normalised, ignored, skipped (here and when a rule read it) or not checked. Pointers and counts
         only, never resource content."""

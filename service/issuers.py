@@ -36,6 +36,8 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from .settings import Settings, load_settings
+
 log = logging.getLogger(__name__)
 
 DEV_ISSUER = "urn:pnet-cds:local-dev"
@@ -61,18 +63,16 @@ class Issuer:
     loopback_only: bool = False
 
 
-def load_trusted_issuers(app) -> dict[str, Issuer]:
+def load_trusted_issuers(settings: Settings, instance_path: str) -> dict[str, Issuer]:
     """Every trusted issuer by `iss`. Raises IssuerConfigError for a missing or invalid file."""
-    config = app.config
     issuers: dict[str, Issuer] = {}
-    path = config.get("ISSUERS_FILE")
-    if path:
-        issuers.update(read_issuers_file(Path(path)))
-    if _truthy(config.get("TRUST_CDS_HOOKS_SANDBOX")):
+    if settings.issuers_file:
+        issuers.update(read_issuers_file(settings.issuers_file))
+    if settings.trust_cds_hooks_sandbox:
         log.warning("trusting the public CDS Hooks Sandbox issuer: its private key is public; demos only")
         issuers.update(read_issuers_file(sandbox_preset_path()))
-    if dev_issuer_enabled(config):
-        directory = dev_issuer_dir(app)
+    if settings.dev_issuer_on:
+        directory = dev_issuer_dir(settings, instance_path)
         try:
             issuers[DEV_ISSUER] = Issuer(iss=DEV_ISSUER, jwks=ensure_dev_key(directory)[1], loopback_only=True)
             log.info("local development issuer %s trusted from loopback; key in %s", DEV_ISSUER, directory)
@@ -115,32 +115,30 @@ def _issuer(entry: dict, base: Path) -> Issuer:
 
 @cache
 def _schema() -> jsonschema.Draft202012Validator:
-    text = resources.files("service").joinpath("schemas/issuers.schema.json").read_text(encoding="utf-8")
+    text = resources.files("pnet_cds").joinpath("schemas/issuers.schema.json").read_text(encoding="utf-8")
     return jsonschema.Draft202012Validator(json.loads(text))
 
 
 def sandbox_preset_path() -> Path:
-    return Path(str(resources.files("service").joinpath("presets/cds-hooks-sandbox.json")))
+    return Path(str(resources.files("pnet_cds").joinpath("presets/cds-hooks-sandbox.json")))
 
 
-def dev_issuer_enabled(config) -> bool:
-    """DEV_ISSUER on/off, or auto: on exactly when no issuers file is configured."""
-    value = str(config.get("DEV_ISSUER", "auto")).strip().lower()
-    if value == "auto":
-        return not config.get("ISSUERS_FILE")
-    return _truthy(value)
+def dev_issuer_dir(settings: Settings | None = None, instance_path: str | None = None) -> Path:
+    """Where the development key pair lives: DEV_ISSUER_DIR, else <instance folder>/dev-issuer (the
+    instance folder of `create_app`'s app when `instance_path` is not given)."""
+    settings = settings or load_settings()
+    if settings.dev_issuer_dir:
+        return settings.dev_issuer_dir
+    if instance_path is None:
+        instance_path = str(settings.instance_dir) if settings.instance_dir else default_instance_path()
+    return Path(instance_path) / "dev-issuer"
 
 
-def dev_issuer_dir(app=None) -> Path:
-    """Where the development key pair lives: DEV_ISSUER_DIR, else <instance folder>/dev-issuer."""
-    configured = (app.config.get("DEV_ISSUER_DIR") if app is not None else None) or os.environ.get("PNET_CDS_DEV_ISSUER_DIR")
-    if configured:
-        return Path(configured)
-    if app is None:
-        from flask import Flask
+def default_instance_path() -> str:
+    """Flask's instance folder for the pnet_cds app (beside a checkout, or <prefix>/var/pnet_cds-instance)."""
+    from flask import Flask
 
-        app = Flask("service", instance_relative_config=True)  # same instance folder as create_app's app
-    return Path(app.instance_path) / "dev-issuer"
+    return Flask("pnet_cds", instance_relative_config=True).instance_path
 
 
 def ensure_dev_key(directory: Path) -> tuple[bytes, dict]:
@@ -154,7 +152,10 @@ def ensure_dev_key(directory: Path) -> tuple[bytes, dict]:
                                         serialization.NoEncryption())
         _write_once(key_path, pem, 0o600, replace=False)  # False: another worker won the race; its key counts
     pem = key_path.read_bytes()
-    jwks = {"keys": [public_jwk(serialization.load_pem_private_key(pem, password=None).public_key())]}
+    private = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(private, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{key_path} is not an EC private key: delete it to have a new one generated")
+    jwks = {"keys": [public_jwk(private.public_key())]}
     if not jwks_path.exists():  # for people who want to look at the public key; never read back
         _write_once(jwks_path, json.dumps(jwks, indent=2).encode(), 0o644, replace=True)
     return pem, jwks
@@ -199,7 +200,3 @@ def mint_dev_token(directory: Path, audience: str, lifetime_seconds: int = 300) 
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _truthy(value) -> bool:
-    return value is True or str(value).strip().lower() in ("1", "true", "on", "yes")

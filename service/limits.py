@@ -1,6 +1,6 @@
 """Limits on what one hook request may carry, checked before anything parses it further.
 
-    MAX_CONTENT_LENGTH      body bytes (413; chunked bodies too)                 service/http.py
+    MAX_CONTENT_LENGTH      body bytes (Flask refuses beyond it: 413)            service/responses.py
     MAX_PREFETCH_RESOURCES  resources in prefetch + draftOrders (413)            here
     MAX_DRAFT_ORDERS        entries of context.draftOrders (413)                 here
     MAX_JSON_DEPTH          nesting of the JSON body (400)                       here
@@ -20,23 +20,11 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from .errors import BadHookRequest, PayloadTooLarge, Problem, ServiceUnavailable
 
-DEFAULTS = {
-    "MAX_PREFETCH_RESOURCES": 25_000,
-    "MAX_JSON_DEPTH": 64,
-    # Local policy, measured in bench/worst_case.py: each draft order costs ~3-6 ms of rule work and may
-    # bring a card of its own; an order-sign of a whole chemotherapy protocol is well under 100 orders.
-    "MAX_DRAFT_ORDERS": 100,
-    # Local policy: more cards than this at once are not read by a clinician; the most urgent are kept.
-    "MAX_CARDS_PER_RESPONSE": 20,
-    # Measured (bench/faults.py "giant"): a 15 MB body decodes to ~150 MB of Python objects; four at once
-    # pushed a worker past 400 MB. Bodies of 2 MB (~3,000 prefetched resources) and more go one at a time.
-    "LARGE_REQUEST_BYTES": 2 * 1024 * 1024,
-    "LARGE_REQUEST_WAIT_SECONDS": 30.0,
-}
+# MAX_DRAFT_ORDERS, MAX_CARDS_PER_RESPONSE, LARGE_REQUEST_BYTES / _WAIT_SECONDS: service/settings.py, with why.
 CARD_LIMIT_TOPIC = "response-card-limit"
 TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
 
@@ -47,10 +35,6 @@ class RequestLimits:
     max_depth: int = 64
     max_drafts: int = 100
 
-
-def request_limits(config) -> RequestLimits:
-    return RequestLimits(max_resources=int(config["MAX_PREFETCH_RESOURCES"]), max_depth=int(config["MAX_JSON_DEPTH"]),
-                         max_drafts=int(config["MAX_DRAFT_ORDERS"]))
 
 
 def check_request_limits(body: object, limits: RequestLimits) -> None:
@@ -90,6 +74,7 @@ def json_depth(value: object, stop_after: int) -> int:
     deepest, stack = 0, [(value, 0)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
@@ -179,3 +164,11 @@ class LargeRequestGate:
 def _entries(bundle: dict) -> int:
     entries = bundle.get("entry")
     return len(entries) if isinstance(entries, list) else 0
+
+
+def cap_issued(issued: list[tuple[str, dict]], limit: int,
+               new_uuid: Callable[[], str]) -> tuple[list[tuple[str, dict]], dict[str, int]]:
+    """`cap_cards` over the engine's (rule_id, card) pairs; the info card's rule id is CARD_LIMIT_TOPIC."""
+    cards, omitted = cap_cards([card for _, card in issued], limit, new_uuid)
+    rule_of = {id(card): rule_id for rule_id, card in issued}
+    return [(rule_of.get(id(card), CARD_LIMIT_TOPIC), card) for card in cards], omitted

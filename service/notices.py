@@ -21,8 +21,9 @@ NOT_CHECKED = "draft-not-checked"
 
 @cache
 def service_card(card_id: str) -> CardSpec:
-    """A service card file from the installed `cards/service/` folder. Raises CardFileError if it is bad."""
-    return load_card_file(Path(str(resources.files("cards").joinpath("service", f"{card_id}.yaml"))))
+    """A service card file from the installed `cards/service/` folder (pnet_cds.card_files.service). Raises
+    CardFileError if it is bad."""
+    return load_card_file(Path(str(resources.files("pnet_cds.card_files").joinpath("service", f"{card_id}.yaml"))))
 
 
 def fold_intake(evaluation: Evaluation, intake: Intake, patient_id: str,
@@ -40,6 +41,6 @@ def fold_intake(evaluation: Evaluation, intake: Intake, patient_id: str,
     items = [f"{note.label or note.reference} ({note.reference}): {note.reason}" for note in notes]
     finding = Finding(facts={"count": len(notes), "first": notes[0].label or notes[0].reference, "drafts": items})
     spec = service_card(NOT_CHECKED)
-    evaluation.cards.append(render_card(spec, finding, patient_id, new_uuid))
+    evaluation.issued.append((NOT_CHECKED, render_card(spec, finding, patient_id, new_uuid)))
     evaluation.fired.append(NOT_CHECKED)
     evaluation.rule_versions[NOT_CHECKED] = spec.version  # the response and the audit name every card's version

@@ -20,10 +20,10 @@ bp = Blueprint("openapi", __name__)
 def openapi_document() -> dict:
     """The OpenAPI document as a dict (read once), with the hook request schema the service validates
     against embedded as components/schemas/HookRequest (see `embed_hook_request_schema`)."""
-    document = yaml.safe_load(resources.files("service").joinpath("openapi.yaml").read_text(encoding="utf-8"))
+    document = yaml.safe_load(resources.files("pnet_cds").joinpath("openapi.yaml").read_text(encoding="utf-8"))
     schemas = document["components"]["schemas"]
     source = schemas["HookRequest"].pop("x-pnet-cds-source")
-    request_schema = json.loads(resources.files("service").joinpath(source).read_text(encoding="utf-8"))
+    request_schema = json.loads(resources.files("pnet_cds").joinpath(source).read_text(encoding="utf-8"))
     embed_hook_request_schema(schemas, request_schema)
     return document
 

@@ -25,7 +25,7 @@ def _med(code: str, display: str, dose: tuple[float, str] | None = None, timing:
          sig: str | None = None) -> dict:
     # `category` as ONE object, not the list R4 wants: what the published CDS Hooks Sandbox sends
     # (tests/data/sandbox-wire), so the page exercises the service's tolerant reader the same way.
-    resource = {"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+    resource: dict = {"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
                 "category": {"coding": [{"system": CATEGORY, "code": "outpatient"}]},
                 "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code, "display": display}],
                                               "text": display}}

@@ -99,7 +99,7 @@ def _add_bundle_or_resource(record: PatientRecord, value: dict, pointer: str) ->
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else entry
         if not (isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"):
-            record.add(resource, f"{pointer}/entry/{index}/resource")  # intake reports what is not a resource
+            record.add(resource, f"{pointer}/entry/{index}/resource")  # type: ignore[arg-type]  # intake reports what is not a resource
 
 
 def _follow_prefetch_pages(record: PatientRecord, key: str, bundle: dict, client: FhirClient | None) -> None:

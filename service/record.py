@@ -12,13 +12,13 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Collection
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from .errors import InvalidFhirResource, Problem
-from .terminology import normalise_coding
+from .terminology import ValueSet, normalise_coding
 
 
 def codings(concept: dict | None) -> list[tuple[str, str]]:
@@ -144,7 +144,7 @@ class PatientRecord:
         """Unvalidated resources of a type; use `read` for anything a rule relies on."""
         return self.by_type.get(kind, [])
 
-    def with_code_in(self, kind: str, codes) -> list[dict]:
+    def with_code_in(self, kind: str, codes: ValueSet | Collection[tuple[str, str]]) -> list[dict]:
         """Unvalidated resources of `kind` whose `code` has a coding in `codes` (a value set), in record
         order. Uses an index built once per kind, so the cost follows the value set, not the record."""
         index = self._code_index.get(kind)
@@ -221,7 +221,7 @@ def validation_problem(resource: dict, cache: ValidationCache | None = None) -> 
         get_fhir_model_class(resource.get("resourceType")).model_validate(resource)
     except (ValidationError, KeyError, ValueError, TypeError, RecursionError) as exc:
         return _summarise_validation_error(resource, exc)
-    if fingerprint is not None:
+    if fingerprint is not None and cache is not None:
         cache.remember_valid(fingerprint)
     return None
 

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable
 
 from . import report_queries as queries
 from .report_queries import Period
@@ -180,7 +181,7 @@ def render_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def reason_labels_from(rules) -> dict:
+def reason_labels_from(rules: Iterable[Any]) -> dict:
     """Override reason displays from the loaded card files, by (system, code) and by code."""
     labels = {}
     for rule in rules:

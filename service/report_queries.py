@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import false, func, literal_column, select
+from sqlalchemy import ColumnElement, false, func, literal_column, select
 
 from .store import Store, audit, feedback, issued_cards
 
@@ -28,7 +28,8 @@ class Period:
     start: datetime | None = None
     end: datetime | None = None
 
-    def where(self, column):
+    def where(self, column: ColumnElement) -> list[ColumnElement]:
+        """The conditions that keep `column` (a timestamp) inside the period."""
         clauses = []
         if self.start is not None:
             clauses.append(column >= self.start)

@@ -16,12 +16,15 @@ page off (404). The page carries a strict Content-Security-Policy: no inline scr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from . import auth, issuers
 from .errors import BadHookRequest, NotFound, Problem
 from .fixtures import Fixture, build_hook_request, list_fixtures, load_fixture
 from .order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
+from .settings import Settings
+from .state import CdsState, current_state
 from .static_pages import page_file, with_page_headers
 
 STATIC = Path(__file__).resolve().parent / "static" / "sandbox"
@@ -29,21 +32,23 @@ LOOPBACK_NAMES = {"127.0.0.1", "::1", "localhost"}  # the Host the page was open
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 
-def register_sandbox(app: Flask) -> None:
+def register_sandbox(app: Flask, settings: Settings) -> None:
     """Mount the page unless `SANDBOX` is configured off."""
-    enabled = app.config.get("SANDBOX", True)
-    if isinstance(enabled, str):
-        enabled = enabled.strip().lower() not in ("0", "false", "no", "off")
-    if enabled:
+    if settings.sandbox:
         app.register_blueprint(bp)
 
 
-def state():
-    return current_app.extensions["pnet_cds"]
+def state() -> CdsState:
+    return current_state()
 
 
 def fixtures_dir() -> Path:
-    return Path(current_app.config["FIXTURES_DIR"])
+    """The synthetic patients' directory. Raises NotFound when FIXTURES_DIR is `none` (switched off)."""
+    directory = state().settings.fixtures_dir
+    if directory is None:
+        raise NotFound("the synthetic patients are switched off (PNET_CDS_FIXTURES_DIR=none)",
+                       [Problem("", "set PNET_CDS_FIXTURES_DIR to a directory of fixture Bundles")])
+    return directory
 
 
 @bp.after_request
@@ -125,14 +130,14 @@ def token() -> Response:
     return jsonify({"token": minter(audience), "issuer": issuers.DEV_ISSUER})
 
 
-def dev_token_minter():
+def dev_token_minter() -> tuple[Callable[[str], str] | None, str | None]:
     """(mint(audience) -> JWT, None) when the local development issuer can sign, else (None, why not)."""
-    config = current_app.config
-    if not auth.auth_enabled(config):
+    settings = state().settings
+    if not settings.auth:
         return None, "authentication is off"
-    if not issuers.dev_issuer_enabled(config):
+    if not settings.dev_issuer_on:
         return None, "the local development issuer is off (PNET_CDS_DEV_ISSUER=off, or an issuers file is configured)"
-    directory = issuers.dev_issuer_dir(current_app)
+    directory = issuers.dev_issuer_dir(settings, current_app.instance_path)
     return (lambda audience: issuers.mint_dev_token(directory, audience)), None
 
 

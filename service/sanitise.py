@@ -46,7 +46,7 @@ def clean_list(values: object, max_length: int, max_items: int = 1000) -> list[s
     """A list of storable strings (each cleaned as by clean_text), at most `max_items` of them."""
     if not isinstance(values, (list, tuple)):
         return []
-    return [clean_text(value, max_length) for value in values[:max_items] if value is not None]
+    return [str(clean_text(value, max_length)) for value in values[:max_items] if value is not None]
 
 
 def utf8_for_hashing(text: str) -> bytes:

@@ -25,66 +25,45 @@ supervision. Beyond SERVER_THREADS × workers connections stalled at the same mo
 buffering reverse proxy in front for that reason and for TLS.
 
 The settings are read from the environment (`PNET_CDS_<NAME>`), in the gunicorn master, before any app
-exists; `gunicorn -c python:service.serving service.wsgi:app` applies the same settings.
+exists; `gunicorn -c python:pnet_cds.serving pnet_cds.wsgi:app` applies the same settings.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import os
 import socket
 import threading
 import time
+from typing import Mapping
 
 from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import _DEFER, ThreadWorker
 
+from .settings import load_settings
+
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "SERVER_THREADS": 8,                    # threads per worker
-    "REQUEST_READ_TIMEOUT_SECONDS": 15.0,   # first byte of a request to its last body byte
-    "KEEPALIVE_SECONDS": 5,                 # an idle keep-alive connection is closed after this
-    "GRACEFUL_TIMEOUT_SECONDS": 30,         # SIGTERM: requests in flight get this long to finish
-    "WORKER_TIMEOUT_SECONDS": 30,           # a worker whose main loop is silent this long is restarted
-    "WORKER_CONNECTIONS": 200,              # open connections per worker (idle ones included)
-}
 BODY_CHUNK = 64 * 1024
 FIRST_BYTE_WAIT_SECONDS = 0.2  # a new connection silent this long goes back to the poller (gunicorn waits 5 s)
-DEFAULT_MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # service/__init__.py DEFAULTS["MAX_CONTENT_LENGTH"]
 
 
-def setting(name: str, environ: dict | None = None) -> float:
-    """A serving setting: PNET_CDS_<name> from the environment, else its default. Raises ValueError
-    naming the variable when it is not a positive number."""
-    environ = os.environ if environ is None else environ
-    raw = environ.get(f"PNET_CDS_{name}")
-    if raw is None:
-        return DEFAULTS[name]
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise ValueError(f"PNET_CDS_{name} must be a positive number, not {raw!r}")
-    return value
+def setting(name: str, environ: Mapping[str, str] | None = None) -> float:
+    """A serving setting (service/settings.py), PNET_CDS_<name> from the environment, else its default.
+    Raises SettingsError (a ValueError) naming the variable when it is not a positive number."""
+    return getattr(load_settings(environ, None), name.lower())
 
 
-def max_content_length(environ: dict | None = None) -> int:
-    environ = os.environ if environ is None else environ
-    return int(environ.get("PNET_CDS_MAX_CONTENT_LENGTH") or DEFAULT_MAX_CONTENT_LENGTH)
-
-
-def gunicorn_config(environ: dict | None = None) -> dict:
+def gunicorn_config(environ: Mapping[str, str] | None = None) -> dict:
     """The gunicorn settings of the serving model above (besides bind, workers and logging)."""
+    settings = load_settings(environ)
     return {
-        "worker_class": "service.serving.ServiceWorker",
-        "threads": int(setting("SERVER_THREADS", environ)),
-        "keepalive": int(setting("KEEPALIVE_SECONDS", environ)),
-        "graceful_timeout": int(setting("GRACEFUL_TIMEOUT_SECONDS", environ)),
-        "timeout": int(setting("WORKER_TIMEOUT_SECONDS", environ)),
-        "worker_connections": int(setting("WORKER_CONNECTIONS", environ)),
+        "worker_class": "pnet_cds.serving.ServiceWorker",
+        "threads": settings.server_threads,
+        "keepalive": settings.keepalive_seconds,
+        "graceful_timeout": settings.graceful_timeout_seconds,
+        "timeout": settings.worker_timeout_seconds,
+        "worker_connections": settings.worker_connections,
         "limit_request_line": 8190,        # a request line is a method and a short path here
         "limit_request_fields": 100,
         "limit_request_field_size": 32768,  # room for a 16 KB JWT (service/auth.py MAX_TOKEN_LENGTH)
@@ -104,8 +83,9 @@ class ServiceWorker(ThreadWorker):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.read_timeout = setting("REQUEST_READ_TIMEOUT_SECONDS")
-        self.body_limit = max_content_length()
+        settings = load_settings()
+        self.read_timeout = settings.request_read_timeout_seconds
+        self.body_limit = settings.max_content_length
         self._deadlines: dict = {}  # connection → monotonic deadline, while a thread reads its request
         self._deadlines_lock = threading.Lock()
         self.reaped = 0
@@ -220,7 +200,7 @@ def _peer(conn) -> str:
     return client[0] if isinstance(client, tuple) and client else "?"
 
 
-# `gunicorn -c python:service.serving service.wsgi:app` reads these module-level names.
+# `gunicorn -c python:pnet_cds.serving pnet_cds.wsgi:app` reads these module-level names.
 _config = gunicorn_config()
 worker_class = _config["worker_class"]
 threads = _config["threads"]

@@ -42,7 +42,6 @@ from .parameter_ranges import RangeError, check_value
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"SITE_CONFIG_FILE": None}  # issue 15; folded into Settings at merge
 DEFAULT_VERSION = "product-defaults"
 MODES = ("active", "silent", "off")
 
@@ -263,7 +262,7 @@ def _parameter_problems(place: str, parameters: dict, spec: CardSpec) -> list[st
 
 @cache
 def site_config_schema() -> dict:
-    text = resources.files("service").joinpath("schemas/site-config.schema.json").read_text(encoding="utf-8")
+    text = resources.files("pnet_cds").joinpath("schemas/site-config.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -24,13 +24,17 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, Index, Integer, MetaData, String, Table,
                         Text, TypeDecorator, UniqueConstraint, create_engine, delete, event, false, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError, TimeoutError
+from sqlalchemy.sql.expression import Executable
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +58,13 @@ class UtcDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         value = as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -357,7 +361,7 @@ class Store:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def read(self, statement) -> list[Any]:
+    def read(self, statement: Executable) -> list[Any]:
         """Rows of a SELECT built from this module's tables (the report's way in). Raises StoreUnavailable."""
         try:
             with self.engine.connect() as connection:
@@ -366,7 +370,7 @@ class Store:
             raise _unavailable(exc) from None
 
 
-def alembic_config(url: str):
+def alembic_config(url: str) -> AlembicConfig:
     """An Alembic Config for this package's migrations (no alembic.ini needed)."""
     from alembic.config import Config
 
@@ -480,3 +484,32 @@ class _FileLock:
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
         return False
+
+
+STORE_KEY = "pnet_cds_store"
+
+
+def store_of(app: Any) -> Store:
+    """The store `create_app` opened for `app` (feedback, readiness, the operator commands)."""
+    return app.extensions[STORE_KEY]
+
+
+def open_store(url: str, connect_timeout: float, auto_migrate: bool | None, replay_timeout: float = 0.05,
+               feedback_timeout: float = 2.0) -> Store:
+    """The store at `url`, migrated now when `auto_migrate` (None: SQLite only). A database that is down is
+    logged, not fatal: hooks still answer and /readyz says what is wrong. Raises ValueError for a malformed
+    URL."""
+    try:
+        store = Store(url, connect_timeout=connect_timeout, replay_timeout=replay_timeout,
+                      feedback_timeout=feedback_timeout)
+    except Exception as exc:
+        raise ValueError(f"DATABASE_URL is not a usable database URL ({safe_url(url)}): {exc}") from None
+    auto = store.dialect == "sqlite" if auto_migrate is None else auto_migrate
+    try:
+        if auto:
+            store.upgrade()
+        elif not store.schema_is_current():
+            log.warning("database %s is not at the current schema: run `pnet-cds db upgrade`", safe_url(store.url))
+    except StoreUnavailable as exc:
+        log.error("database %s unavailable at start-up: %s", safe_url(store.url), exc)
+    return store

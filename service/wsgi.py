@@ -1,4 +1,4 @@
-"""The WSGI entry point for gunicorn: `gunicorn 'service.wsgi:app'` (what `pnet-cds serve` runs).
+"""The WSGI entry point for gunicorn: `gunicorn 'pnet_cds.wsgi:app'` (what `pnet-cds serve` runs).
 
 Besides building the app, it tunes Python's garbage collector for this workload: a hook request decodes
 up to millions of small JSON objects, and with the default thresholds the collector repeatedly rescans

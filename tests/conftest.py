@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from service import create_app
-from service.fixtures import build_hook_request, load_fixture
+from pnet_cds import create_app
+from pnet_cds.fixtures import build_hook_request, load_fixture
 
 pytest_plugins = ["tests.db_fixtures"]  # database_url, postgres_url, store, ops_app: SQLite and PostgreSQL
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from service.store import Store, normalise_url
+from pnet_cds.store import Store, normalise_url
 
 POSTGRES_ENV = "PNET_CDS_TEST_POSTGRES_URL"
 SKIP_REASON = f"no PostgreSQL for the tests: set {POSTGRES_ENV} (.ci/run starts one and sets it)"

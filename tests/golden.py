@@ -16,7 +16,6 @@ import json
 import logging
 import re
 import sys
-from pathlib import Path
 
 from .conftest import FIXTURES, SERVICE_FOR_HOOK, Harness, make_app
 

@@ -13,9 +13,9 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
-from service.audit import AuditWriter, clip
-from service.ops import AUDIT_LOST
-from service.store import AuditRecord, audit, issued_cards
+from pnet_cds.audit import AuditWriter, clip
+from pnet_cds.metrics import AUDIT_LOST
+from pnet_cds.store import AuditRecord, audit, issued_cards
 
 from .conftest import Harness, make_app
 from .db_fixtures import DOWN_URLS, ENGINES, drain
@@ -49,12 +49,17 @@ def test_a_hook_call_leaves_one_row_with_what_fired_and_a_keyed_patient_hash(ops
     assert issued.suggestion_uuids == [s["uuid"] for s in cards[0]["suggestions"]]
 
 
-def test_the_issuer_comes_from_the_verified_jwt_claims(ops_app):
-    claims = iter([{"iss": "https://ehr.example.org", "sub": "client"}, "not-a-dict"])
+def test_the_issuer_comes_from_the_verified_caller(ops_app):
+    from pnet_cds.auth import VerifiedClient
+    from pnet_cds.issuers import Issuer
+
+    callers = iter([VerifiedClient(Issuer("https://ehr.example.org"), None, "jti-1", {"iss": "x"}), None])
 
     @ops_app.before_request
-    def _auth():  # what the JWT layer does once it has verified the token
-        g.jwt_claims = next(claims)
+    def _auth():  # what the JWT layer does once it has verified the token (None: auth off)
+        caller = next(callers)
+        if caller is not None:
+            g.cds_client = caller
 
     harness = Harness(ops_app)
     harness.fire(INSULINOMA, "order-sign")
@@ -163,7 +168,7 @@ def test_a_database_lost_while_running_costs_rows_not_answers(tmp_path):
 
 
 def test_the_hmac_key_is_generated_once_into_the_instance_folder(tmp_path):
-    from service.audit import load_hmac_key
+    from pnet_cds.audit import load_hmac_key
 
     first = load_hmac_key(None, str(tmp_path / "instance"))
     assert len(first) == 64 and load_hmac_key(None, str(tmp_path / "instance")) == first
@@ -173,7 +178,7 @@ def test_the_hmac_key_is_generated_once_into_the_instance_folder(tmp_path):
 
 
 def test_one_record_the_database_refuses_does_not_cost_the_batch(postgres_url):
-    from service.store import Store
+    from pnet_cds.store import Store
 
     store = Store(postgres_url)
     store.upgrade()
@@ -227,7 +232,7 @@ def patient_hash_of(patient_id: str) -> str:
 def test_one_unstorable_record_in_a_batch_costs_no_other_row(tmp_path):
     """A record that reached the writer unsanitised (a lone surrogate, which SQLite cannot encode) used to
     fail the whole batch: up to 200 other callers' rows."""
-    from service.store import Store
+    from pnet_cds.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'batch.db'}")
     store.upgrade()
@@ -249,7 +254,7 @@ def test_one_unstorable_record_in_a_batch_costs_no_other_row(tmp_path):
 
 
 def test_rows_still_queued_at_shutdown_are_counted_and_logged(capsys):
-    from service.audit import flush_all_writers
+    from pnet_cds.audit import flush_all_writers
 
     store = _BlockingStore()
     writer = AuditWriter(store, maxsize=10)
@@ -267,7 +272,7 @@ def test_rows_still_queued_at_shutdown_are_counted_and_logged(capsys):
 
 
 def test_an_audit_record_that_cannot_be_built_is_counted(ops_app, monkeypatch):
-    from service import audit as audit_module
+    from pnet_cds import audit as audit_module
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")

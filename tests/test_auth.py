@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from service.fixtures import build_hook_request, load_fixture
-from service.auth import GENERIC_MESSAGE, AuthSettings, KeyStore, MemoryReplayCache, is_guarded
-from service.issuers import DEV_ISSUER, IssuerConfigError, Issuer, mint_dev_token, read_issuers_file
+from pnet_cds.fixtures import build_hook_request, load_fixture
+from pnet_cds.auth import GENERIC_MESSAGE, AuthSettings, KeyStore, MemoryReplayCache, is_guarded
+from pnet_cds.issuers import DEV_ISSUER, IssuerConfigError, Issuer, mint_dev_token, read_issuers_file
 
 from .conftest import FIXTURES, make_app
 from .jwt_helpers import (BASE, EC_KEY, EHR_ISS, EHR_JKU, FIRST_ROTATING_KEY, IMPOSTOR_EC, JKU_KEY, P256_KEY, RSA_KEY,
@@ -131,7 +131,7 @@ def test_the_table_has_at_least_twelve_bad_tokens():
 def test_bad_token_is_refused_with_a_bare_401(secure, caplog, name):
     make, reason = BAD_TOKENS[name]
     token = make()
-    with caplog.at_level(logging.INFO, logger="service"):
+    with caplog.at_level(logging.INFO, logger="pnet_cds"):
         response = call(secure, token)
     assert response.status_code == 401, name
     assert response.get_json() == {"error": "unauthorized", "message": GENERIC_MESSAGE}
@@ -143,7 +143,7 @@ def test_bad_token_is_refused_with_a_bare_401(secure, caplog, name):
 
 def test_missing_or_non_bearer_authorization_is_refused(secure, caplog):
     token = sign(claims_for(DISCOVERY), EC_KEY)
-    with caplog.at_level(logging.INFO, logger="service"):
+    with caplog.at_level(logging.INFO, logger="pnet_cds"):
         assert secure.get("/cds-services").status_code == 401
         assert secure.get("/cds-services", headers={"Authorization": f"Basic {token}"}).status_code == 401
     assert caplog.text.count("no Bearer token") == 2
@@ -152,7 +152,7 @@ def test_missing_or_non_bearer_authorization_is_refused(secure, caplog):
 def test_replayed_jti_is_refused(secure, caplog):
     token = sign(claims_for(DISCOVERY), EC_KEY)
     assert call(secure, token).status_code == 200
-    with caplog.at_level(logging.INFO, logger="service"):
+    with caplog.at_level(logging.INFO, logger="pnet_cds"):
         assert call(secure, token).status_code == 401
     assert "already used (replay)" in caplog.text
 
@@ -277,7 +277,7 @@ def test_dev_issuer_is_trusted_from_loopback_only(tmp_path, caplog):
     client = app.test_client()
     assert (tmp_path / "dev" / "private-key.pem").stat().st_mode & 0o777 == 0o600
     assert call(client, mint_dev_token(tmp_path / "dev", DISCOVERY)).status_code == 200
-    with caplog.at_level(logging.INFO, logger="service"):
+    with caplog.at_level(logging.INFO, logger="pnet_cds"):
         remote = call(client, mint_dev_token(tmp_path / "dev", DISCOVERY), environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert remote.status_code == 401
     assert "trusted only from loopback" in caplog.text
@@ -293,9 +293,9 @@ def test_dev_issuer_key_is_made_once_and_reused(tmp_path):
 
 def test_auth_off_lets_calls_through_and_says_so_loudly(caplog, monkeypatch):
     monkeypatch.setenv("PNET_CDS_AUTH", "off")
-    from service import create_app
+    from pnet_cds import create_app
 
-    with caplog.at_level(logging.WARNING, logger="service"):
+    with caplog.at_level(logging.WARNING, logger="pnet_cds"):
         app = create_app({"NOW": None})
     assert app.test_client().get("/cds-services").status_code == 200
     assert "AUTHENTICATION IS OFF" in caplog.text
@@ -376,17 +376,39 @@ def test_a_registered_shared_replay_cache_is_used_by_every_app(tmp_path, caplog)
     assert call(apps[1].test_client(), token).status_code == 401  # replayed against the other process
     store.down = True
     fresh = sign(claims_for(DISCOVERY), EC_KEY)
-    with caplog.at_level(logging.ERROR, logger="service"):
+    with caplog.at_level(logging.ERROR, logger="pnet_cds"):
         assert call(apps[0].test_client(), fresh).status_code == 200
         assert call(apps[0].test_client(), fresh).status_code == 401  # the process's own memory still catches it
     assert "shared jti replay cache failed (ConnectionError)" in caplog.text
 
 
 def test_verified_claims_are_kept_for_the_request(secure_app):
-    from flask import g
+    from pnet_cds.auth import current_client
 
     token = sign(claims_for(DISCOVERY, tenant="tenant-a"), RSA_KEY)
     with secure_app.test_client() as client:
         assert call(client, token).status_code == 200
-        assert g.jwt_claims["iss"] == EHR_ISS and g.jwt_claims["tenant"] == "tenant-a"
-        assert g.cds_client.issuer.iss == EHR_ISS and g.cds_client.jti == g.jwt_claims["jti"]
+        verified = current_client()
+        assert verified.claims["iss"] == EHR_ISS and verified.claims["tenant"] == "tenant-a"
+        assert verified.issuer.iss == EHR_ISS and verified.jti == verified.claims["jti"]
+
+
+def test_a_refused_call_goes_through_the_one_error_handler_and_the_ops_layer(secure, secure_app):
+    """The 401 is raised and answered like every other error: JSON, CORS, request id, counted, audited."""
+    from prometheus_client import REGISTRY
+
+    from pnet_cds.store import audit, store_of
+
+    labels = {"service": "pnet-patient-view", "endpoint": "cds.call_service", "status": "401"}
+    before = REGISTRY.get_sample_value("pnet_cds_errors_total", labels) or 0
+    response = secure.post("/cds-services/pnet-patient-view", json=patient_view_body(secure_app),
+                           headers={"X-Request-Id": "refused-1", "Origin": "https://ehr.example.org"})
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "unauthorized", "message": GENERIC_MESSAGE}
+    assert response.headers["X-Request-Id"] == "refused-1"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert REGISTRY.get_sample_value("pnet_cds_errors_total", labels) == before + 1
+    assert secure_app.extensions["pnet_cds_audit"].flush(timeout=10)
+    [row] = store_of(secure_app).read(audit.select().where(audit.c.request_id == "refused-1"))
+    assert (row.service, row.status, row.outcome, row.issuer, row.hook) == (
+        "pnet-patient-view", 401, "unauthorized", None, None)

@@ -66,7 +66,7 @@ def test_intake_bench_admits_every_prefetched_resource_of_the_generated_patient(
 
     from bench.intake import intake_only
     from bench.run import hook_body
-    from service.hook_request import parse_hook_request
+    from pnet_cds.hook_request import parse_hook_request
 
     from .conftest import make_app
 

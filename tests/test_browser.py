@@ -22,8 +22,8 @@ from flask import request
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from service import create_app
-from service.store import feedback, issued_cards
+from pnet_cds import create_app
+from pnet_cds.store import feedback, issued_cards
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium.webdriver.chrome.service import Service  # noqa: E402

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service import create_app
-from service.cards import CardFileError
-from service.fixtures import load_fixture
-from service.rules import module_name
-from service.terminology import CPT, HCPCS, LOINC, RXNORM, SNOMED, load_terminology, normalise_coding
+from pnet_cds import create_app
+from pnet_cds.cards import CardFileError
+from pnet_cds.fixtures import load_fixture
+from pnet_cds.rules import module_name
+from pnet_cds.terminology import CPT, HCPCS, LOINC, RXNORM, SNOMED, load_terminology, normalise_coding
 
 from .conftest import FIXTURES, ROOT, Harness, make_app
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from service.cards import Finding, escape_markdown, prune_empty, render_card
-from service.fixtures import load_fixture
+from pnet_cds.cards import Finding, escape_markdown, prune_empty, render_card
+from pnet_cds.fixtures import load_fixture
 
 from .conftest import FIXTURES, ROOT, SERVICE_FOR_HOOK, Harness, make_app
 

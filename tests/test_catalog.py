@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import shutil
 
-from service.catalog import render_catalog, write_catalog
-from service.cli import main
+from pnet_cds.catalog import render_catalog, write_catalog
+from pnet_cds.cli import main
 
 from .conftest import ROOT
 
@@ -44,6 +46,7 @@ def test_check_fails_when_a_card_file_changed(tmp_path):
     assert not write_catalog(cards, target, check=True)
 
 
-def test_cli_check_passes_on_the_committed_catalog(capsys):
+def test_cli_check_passes_on_the_committed_catalog(capsys, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # --output defaults to docs/rules.md here
     assert main(["catalog", "--check"]) == 0
     assert "up to date" in capsys.readouterr().out

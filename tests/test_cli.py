@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from service.cli import main
+from pnet_cds.cli import main
 
 
 def test_fire_prints_the_card_with_rule_source_and_suggestions(capsys):

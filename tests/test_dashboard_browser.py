@@ -28,9 +28,9 @@ import yaml
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from service import create_app
-from service.report_queries import week_of
-from service.store import AuditRecord, FeedbackEntry, IssuedCard
+from pnet_cds import create_app
+from pnet_cds.report_queries import week_of
+from pnet_cds.store import AuditRecord, FeedbackEntry, IssuedCard
 
 from .conftest import FIXTURES, Harness
 from .test_browser import HAVE_CHROMIUM, ROOT, browser, screenshot_on_failure, wait_for  # noqa: F401 (fixture)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.dosing import (GTS_SYSTEM, Schedule, describe_quantity, describe_schedule, parse_regimen,
+from pnet_cds.dosing import (GTS_SYSTEM, Schedule, describe_quantity, describe_schedule, parse_regimen,
                             parse_schedule)
 
 UCUM = "http://unitsofmeasure.org"

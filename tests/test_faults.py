@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from service.fixtures import build_hook_request, load_fixture
+from pnet_cds.fixtures import build_hook_request, load_fixture
 
 from .conftest import FIXTURES, make_app
 from .fakefhir import FakeFhirServer, refused_url
@@ -259,7 +259,7 @@ def test_a_failing_medication_read_leaves_the_drug_unknown_not_a_5xx(fhir, fetch
 
 
 def test_error_paths_mask_resource_ids():
-    from service.fhir_client import _path
+    from pnet_cds.fhir_client import _path
 
     assert _path("https://ehr.example.org/fhir/Patient/p-123?x=1") == "/fhir/Patient/{id}"
     assert _path("https://ehr.example.org/fhir/Medication/m-9") == "/fhir/Medication/{id}"

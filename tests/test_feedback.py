@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from service.store import feedback, issued_cards
+from pnet_cds.store import feedback, issued_cards
 
 from .conftest import Harness, make_app
 from .db_fixtures import DOWN_URLS, ENGINES, drain

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from service.fixtures import build_hook_request, list_fixtures, load_fixture, roll_dates
+from pnet_cds.fixtures import build_hook_request, list_fixtures, load_fixture, roll_dates
 from tests.fixtures_src.build import all_fixtures, render
 
 from .conftest import FIXTURES, NOW

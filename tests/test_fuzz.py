@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.errors import BadHookRequest
-from service.fixtures import build_hook_request, list_fixtures, load_fixture
-from service.hook_request import parse_hook_request
-from service.limits import count_resources, json_depth
+from pnet_cds.errors import BadHookRequest
+from pnet_cds.fixtures import build_hook_request, list_fixtures, load_fixture
+from pnet_cds.hook_request import parse_hook_request
+from pnet_cds.limits import count_resources, json_depth
 
 from .conftest import FIXTURES, SERVICE_FOR_HOOK, make_app
 

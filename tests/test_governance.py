@@ -17,9 +17,9 @@ import yaml
 from sqlalchemy import create_engine, select, text
 from werkzeug.security import generate_password_hash
 
-from service.cli import main
-from service.report import build_report, reason_labels_from
-from service.store import AuditRecord, IssuedCard, Store, audit, issued_cards, normalise_url
+from pnet_cds.cli import main
+from pnet_cds.report import build_report, reason_labels_from
+from pnet_cds.store import AuditRecord, IssuedCard, Store, audit, issued_cards, normalise_url
 
 from .conftest import Harness, make_app
 from .db_fixtures import drain
@@ -115,7 +115,7 @@ def test_the_report_shows_silent_firings_beside_live_ones(pilot, monkeypatch, ca
                                          "topOverrideReasons": []}
     insulinoma = line_of(report, "ssa-in-insulinoma")
     assert (insulinoma["cards"], insulinoma["silent"], insulinoma["accepted"], insulinoma["overridden"]) == (2, 0, 1, 1)
-    monkeypatch.setenv("PNET_CDS_DATABASE_URL", pilot.config["DATABASE_URL"])
+    monkeypatch.setenv("PNET_CDS_DATABASE_URL", pilot.extensions["pnet_cds"].settings.database_url)
     assert main(["report"]) == 0
     table = capsys.readouterr().out
     assert any(line.split()[:4] == [CBC_RULE, "0", "3", "0"] for line in table.splitlines()), table
@@ -162,7 +162,7 @@ def test_the_exports_carry_the_same_numbers(pilot):
 
 
 def test_switching_the_rule_on_is_compared_before_and_after(pilot, tmp_path, dispose_after):
-    url = pilot.config["DATABASE_URL"]
+    url = pilot.extensions["pnet_cds"].settings.database_url
     live = dispose_after(governed_app(url, tmp_path, "pilot-2", {CBC_RULE: {"mode": "active"}},
                         UUID_FACTORY=lambda: str(uuid.uuid4())))  # not uuid-1 again: the pilot's cards hold those
     body = Harness(live).fire(CBC_FIRES, "patient-view")
@@ -275,6 +275,6 @@ def test_migration_0002_keeps_rows_written_before_it(database_url):
 
 
 def test_week_of_is_monday():
-    from service.report_queries import week_of
+    from pnet_cds.report_queries import week_of
 
     assert week_of(date(2026, 11, 29)) == date(2026, 11, 23) and week_of(date(2026, 11, 30)) == date(2026, 11, 30)

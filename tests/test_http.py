@@ -200,7 +200,7 @@ def test_cors_preflight_allows_authorization_and_content_type(client):
 
 
 def test_no_stack_trace_on_unexpected_error(monkeypatch):
-    import service.http as http
+    import pnet_cds.http as http
     app = make_app()
 
     def explode(*args, **kwargs):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from service.errors import BadHookRequest, InvalidFhirResource
-from service.fhir_shape import normalise
-from service.hook_request import HookRequest
-from service.intake import Intake, patient_id_of
+from pnet_cds.errors import BadHookRequest, InvalidFhirResource
+from pnet_cds.fhir_shape import normalise
+from pnet_cds.hook_request import HookRequest
+from pnet_cds.intake import Intake, patient_id_of
 
 CODING = {"system": "http://snomed.info/sct", "code": "713189001"}
 

@@ -15,8 +15,8 @@ import requests
 import urllib3
 from requests.adapters import BaseAdapter
 
-from service.fixtures import load_fixture
-from service.intake import Intake
+from pnet_cds.fixtures import load_fixture
+from pnet_cds.intake import Intake
 
 from .conftest import FIXTURES, ROOT, Harness, make_app
 
@@ -326,7 +326,7 @@ def test_what_intake_found_is_logged_with_pointers_never_content(harness, caplog
     stranger = other_patients_insulinoma()
     stranger["subject"] = {"reference": "Patient/stranger"}
     body["prefetch"]["conditions"]["entry"].append({"resource": stranger})
-    caplog.set_level("INFO", logger="service")
+    caplog.set_level("INFO", logger="pnet_cds")
     assert harness.post("pnet-order-sign", body).status_code == 200
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("intake ")]
     assert "ignored_other_patient=1" in line and "skipped_resources=/prefetch/conditions/entry/1/resource" in line

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from service.fixtures import build_hook_request, load_fixture
+from pnet_cds.fixtures import build_hook_request, load_fixture
 
 from .conftest import FIXTURES, make_app
 from .fakefhir import FakeFhirServer
@@ -178,7 +178,7 @@ def test_a_chunked_body_over_the_limit_is_413_never_evaluated_truncated():
 
 
 def _insulinoma_with_octreotide_drafts(app, count: int) -> dict:
-    from service.order_catalog import draft_order
+    from pnet_cds.order_catalog import draft_order
 
     from .conftest import Harness
 
@@ -224,7 +224,7 @@ def test_more_cards_than_the_cap_keeps_the_most_urgent_and_says_how_many_more():
 
 
 def test_the_card_cap_never_drops_a_more_urgent_card_for_a_less_urgent_one():
-    from service.limits import cap_cards
+    from pnet_cds.limits import cap_cards
 
     cards = [{"indicator": i, "summary": s, "source": {"label": "x", "topic": {"code": s}}}
              for i, s in [("critical", "a"), ("warning", "b"), ("warning", "c"), ("info", "d")]]
@@ -237,7 +237,7 @@ def test_large_bodies_are_evaluated_one_at_a_time_per_process():
     """A 15 MB body decodes to ~150 MB of objects: a worker's threads must not hold several at once."""
     import threading
 
-    from service.limits import LargeRequestGate
+    from pnet_cds.limits import LargeRequestGate
 
     app = make_app(LARGE_REQUEST_BYTES=1000, LARGE_REQUEST_WAIT_SECONDS=0.2)
     client = app.test_client()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.cards import CardFileError, Finding, load_card_file, render_card
-from service.engine import card_rank
+from pnet_cds.cards import CardFileError, Finding, load_card_file, render_card
+from pnet_cds.engine import card_rank
 
 from .conftest import ROOT
 

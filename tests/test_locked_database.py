@@ -95,7 +95,7 @@ def test_the_shared_cache_is_used_again_once_the_lock_is_gone(locked):
     headers = _token()
     assert harness.post("pnet-order-sign", body, headers=headers).status_code == 200
     other = make_app(DATABASE_URL=str(app.extensions["pnet_cds_store"].url), AUTH=True,
-                     ISSUERS_FILE=app.config["ISSUERS_FILE"])
+                     ISSUERS_FILE=str(app.extensions["pnet_cds"].settings.issuers_file))
     try:  # another process sharing the database refuses the same token: the jti reached the database
         assert Harness(other).post("pnet-order-sign", body, headers=headers).status_code == 401
     finally:
@@ -109,7 +109,7 @@ def test_the_store_gives_up_on_a_locked_database_within_its_timeouts(database_ur
 
     from sqlalchemy import create_engine, text
 
-    from service.store import FeedbackEntry, Store, StoreUnavailable, normalise_url
+    from pnet_cds.store import FeedbackEntry, Store, StoreUnavailable, normalise_url
 
     store = Store(database_url, replay_timeout=0.05, feedback_timeout=0.3)
     store.upgrade()

@@ -4,7 +4,7 @@ renewals; no "new starts only" rule and no rule 8 card other than a gross error 
 from __future__ import annotations
 
 from bench.noise_check import FIXTURES, as_renewals, check, render, verdict
-from service.fixtures import load_fixture
+from pnet_cds.fixtures import load_fixture
 
 
 def _card(rule: str, summary: str = "s") -> dict:

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from .conftest import Harness
 
 FIXTURE = "standard-dose-check--lanreotide-60-mg-monthly"
 

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from service.fixtures import build_hook_request, list_fixtures, load_fixture
-from service.hook_request import _validator as request_validator
-from service.openapi import openapi_document
+from pnet_cds.fixtures import build_hook_request, list_fixtures, load_fixture
+from pnet_cds.hook_request import _validator as request_validator
+from pnet_cds.openapi import openapi_document
 
 from .conftest import FIXTURES, make_app
 from .jwt_helpers import EC_KEY, claims_for, issuers_file, sign

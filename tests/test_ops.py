@@ -13,7 +13,7 @@ import textwrap
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.ops import JsonFormatter, redact
+from pnet_cds.logs import JsonFormatter, redact
 
 from .conftest import ROOT, Harness, make_app
 from .db_fixtures import drain
@@ -82,7 +82,7 @@ def test_metrics_in_multiprocess_mode_add_up_the_workers(tmp_path):
     worker = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from service.ops import CARDS_ISSUED
+        from pnet_cds.metrics import CARDS_ISSUED
         CARDS_ISSUED.labels(rule="ssa-in-insulinoma").inc(3)
     """)
     scraped = textwrap.dedent(f"""
@@ -105,14 +105,14 @@ def test_metrics_in_multiprocess_mode_add_up_the_workers(tmp_path):
 
 
 def test_the_json_formatter_masks_tokens_and_keeps_one_line():
-    record = logging.LogRecord("service.x", logging.WARNING, __file__, 1,
+    record = logging.LogRecord("pnet_cds.x", logging.WARNING, __file__, 1,
                                "refused Authorization: Bearer abc.def-123 and token %s", ("eyJhbGciOi.eyJzdWIiOi.sig",),
                                None)
     line = JsonFormatter().format(record)
     entry = json.loads(line)
     assert "\n" not in line
     assert entry["message"] == "refused Authorization: Bearer [redacted] and token [jwt redacted]"
-    assert (entry["level"], entry["logger"]) == ("warning", "service.x")
+    assert (entry["level"], entry["logger"]) == ("warning", "pnet_cds.x")
     assert redact("no secrets here") == "no secrets here"
 
 

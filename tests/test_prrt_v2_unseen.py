@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from service.fixtures import build_hook_request, load_fixture_bundle
+from pnet_cds.fixtures import build_hook_request, load_fixture_bundle
 from tests.fixtures_src.builder import mark_draft
 
 from .conftest import SERVICE_FOR_HOOK, Harness, make_app

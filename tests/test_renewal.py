@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from service.hook_request import HookRequest
-from service.record import PatientRecord
-from service.rules._renewal import is_renewal, order_end, renewed_orders
-from service.rules.common import RuleContext
-from service.terminology import load_terminology
+from pnet_cds.hook_request import HookRequest
+from pnet_cds.record import PatientRecord
+from pnet_cds.rules._renewal import is_renewal, order_end, renewed_orders
+from pnet_cds.rules.common import RuleContext
+from pnet_cds.terminology import load_terminology
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 RX = "http://www.nlm.nih.gov/research/umls/rxnorm"

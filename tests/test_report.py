@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from service.cli import main
-from service.report import build_report, parse_since, reason_labels_from, render_report
+from pnet_cds.cli import main
+from pnet_cds.report import build_report, parse_since, reason_labels_from, render_report
 
 from .conftest import Harness
 from .db_fixtures import drain
@@ -80,7 +80,7 @@ def test_a_window_after_the_calls_is_empty(known_calls):
 
 
 def test_the_cli_prints_the_table_and_json(known_calls, monkeypatch, capsys):
-    monkeypatch.setenv("PNET_CDS_DATABASE_URL", known_calls.config["DATABASE_URL"])
+    monkeypatch.setenv("PNET_CDS_DATABASE_URL", known_calls.extensions["pnet_cds"].settings.database_url)
     assert main(["report", "--since", "1d"]) == 0
     table = capsys.readouterr().out
     assert "hook calls: 7 (200: 6, 400: 1)" in table

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.fixtures import load_fixture
+from pnet_cds.fixtures import load_fixture
 
 from .conftest import FIXTURES, Harness, make_app
 

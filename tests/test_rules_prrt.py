@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from service.rules._prrt import ordered_activity_mbq, to_mbq
+from pnet_cds.rules._prrt import ordered_activity_mbq, to_mbq
 
 from .conftest import NOW, Harness, make_app
 

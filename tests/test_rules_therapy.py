@@ -187,7 +187,7 @@ def test_scope_no_pnet_means_no_therapy_card_at_all(harness):
 
 
 def test_dose_intense_schedules_are_recognised_in_their_usual_spellings():
-    from service.rules._therapy import schedule_pattern
+    from pnet_cds.rules._therapy import schedule_pattern
 
     pattern = schedule_pattern(7, 7)
     for text in ("150 mg/m2 daily, 7 days on / 7 days off", "7 on/7 off", "days 1-7 and 15-21 of 28",
@@ -200,7 +200,7 @@ def test_dose_intense_schedules_are_recognised_in_their_usual_spellings():
 
 
 def test_temozolomide_schedule_reading():
-    from service.rules._therapy import DOSE_INTENSE, FIVE_DAY, UNREADABLE, temozolomide_schedule
+    from pnet_cds.rules._therapy import DOSE_INTENSE, FIVE_DAY, UNREADABLE, temozolomide_schedule
 
     def order(text=None, timing=None, note=None):
         dosage = {k: v for k, v in (("text", text), ("timing", timing)) if v}

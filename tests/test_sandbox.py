@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
-from service.terminology import load_terminology
+from pnet_cds.order_catalog import ORDERS, REGIMENS, draft_order, standard_dose
+from pnet_cds.terminology import load_terminology
 
 from .conftest import NOW, ROOT, make_app
 

@@ -14,7 +14,7 @@ import requests
 import urllib3
 from requests.adapters import BaseAdapter
 
-from service.fixtures import load_fixture
+from pnet_cds.fixtures import load_fixture
 
 from .conftest import FIXTURES, make_app
 

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from service.fixtures import build_hook_request, load_fixture
-from service.report import build_report
-from service.store import Store
+from pnet_cds.fixtures import build_hook_request, load_fixture
+from pnet_cds.report import build_report
+from pnet_cds.store import Store
 
 from .conftest import FIXTURES, ROOT, Harness, make_app
 from .db_fixtures import drain
@@ -92,7 +92,7 @@ def _wait_ready(base: str, process: subprocess.Popen, deadline: float) -> None:
 def test_two_gunicorn_servers_against_one_postgres(postgres_url, tmp_path):
     env = {**os.environ, "PNET_CDS_DATABASE_URL": postgres_url, "PNET_CDS_AUDIT_HMAC_KEY": "shared-key",
            "PNET_CDS_AUTH": "false"}  # JWTs are tests/test_auth.py's subject; here: two servers, one database
-    cli = [sys.executable, "-m", "service.cli"]
+    cli = [sys.executable, "-m", "pnet_cds.cli"]
     upgrade = subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert upgrade.returncode == 0, upgrade.stderr[-2000:]
     ports = [_free_port(), _free_port()]
@@ -101,7 +101,7 @@ def test_two_gunicorn_servers_against_one_postgres(postgres_url, tmp_path):
     try:
         a, b = (f"http://127.0.0.1:{port}" for port in ports)
         deadline = time.monotonic() + 60
-        for base, server in zip((a, b), servers):
+        for base, server in zip((a, b), servers, strict=True):
             _wait_ready(base, server, deadline)
         fixture = load_fixture(FIXTURES, INSULINOMA)
         service = requests.get(f"{a}/cds-services", timeout=5).json()["services"]

@@ -17,8 +17,8 @@ import time
 import pytest
 import requests
 
-from service.fixtures import build_hook_request, load_fixture
-from service.serving import gunicorn_config, setting
+from pnet_cds.fixtures import build_hook_request, load_fixture
+from pnet_cds.serving import gunicorn_config, setting
 
 from .conftest import FIXTURES, ROOT
 
@@ -43,7 +43,7 @@ class Served:
                "PNET_CDS_MAX_CONTENT_LENGTH": str(BODY_LIMIT), "PNET_CDS_LOG_FORMAT": "text"}
         self.log = open(tmp_path / "server.log", "w+")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            [sys.executable, "-m", "pnet_cds.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -204,7 +204,7 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path):
 
 def test_the_serving_settings_come_from_the_environment_and_refuse_nonsense():
     config = gunicorn_config({"PNET_CDS_SERVER_THREADS": "4", "PNET_CDS_KEEPALIVE_SECONDS": "3"})
-    assert (config["worker_class"], config["threads"], config["keepalive"]) == ("service.serving.ServiceWorker", 4, 3)
+    assert (config["worker_class"], config["threads"], config["keepalive"]) == ("pnet_cds.serving.ServiceWorker", 4, 3)
     assert config["graceful_timeout"] == 30 and config["limit_request_field_size"] >= 16 * 1024
     with pytest.raises(ValueError, match="PNET_CDS_SERVER_THREADS"):
         gunicorn_config({"PNET_CDS_SERVER_THREADS": "0"})

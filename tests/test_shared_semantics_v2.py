@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from service.fhirtime import (calendar_days, effective_span, parse_fhir_time, shorter_than, within_window)
-from service.hook_request import HookRequest
-from service.record import PatientRecord
-from service.rules import _prrt, _studies, common
-from service.terminology import load_terminology
+from pnet_cds.fhirtime import (calendar_days, parse_fhir_time, shorter_than, within_window)
+from pnet_cds.hook_request import HookRequest
+from pnet_cds.record import PatientRecord
+from pnet_cds.rules import _prrt, _studies, common
+from pnet_cds.terminology import load_terminology
 
 CARDS = Path(__file__).resolve().parent.parent / "cards"
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
@@ -68,7 +68,7 @@ def test_fewer_than_28_days_is_strict_in_calendar_days():
 
 
 def test_service_time_zone_sets_the_date_of_now():
-    from service import create_app
+    from pnet_cds import create_app
 
     app = create_app({"NOW": "2026-06-01T02:00:00Z", "TIME_ZONE": "America/New_York", "SANDBOX": False})
     assert app.extensions["pnet_cds"].now().date().isoformat() == "2026-05-31"
@@ -255,13 +255,13 @@ def _octreotide(kind: str = "MedicationAdministration", **fields) -> dict:
     ({}, ("unknown", "nothing")),
 ])
 def test_washout_reading_of_unknown_octreotide_formulation(terminology, fields, expected):
-    from service.rules._ssa_exposure import washout_reading
+    from pnet_cds.rules._ssa_exposure import washout_reading
 
     assert washout_reading(context(terminology), _octreotide(**fields), 5) == expected
 
 
 def test_washout_reading_of_an_order_and_its_interval(terminology):
-    from service.rules._ssa_exposure import order_interval_days, washout_formulation
+    from pnet_cds.rules._ssa_exposure import order_interval_days, washout_formulation
 
     order = _octreotide("MedicationRequest", dosageInstruction=[{
         "route": {"text": "intramuscular"}, "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "mo"}},
@@ -276,6 +276,6 @@ def test_washout_reading_of_an_order_and_its_interval(terminology):
     (9.9, "high"), (0.11, "low"),
 ])
 def test_activity_bands_at_their_edges(ratio, problem):
-    from service.rules.prrt_course_schedule import activity_problem
+    from pnet_cds.rules.prrt_course_schedule import activity_problem
 
     assert activity_problem(ratio, 10, 10) == problem

@@ -14,9 +14,9 @@ import jinja2.meta
 import pytest
 import yaml
 
-from service.cards import CardFileError, load_card_file
-from service.cli import main
-from service.site_config import DEFAULT_VERSION, SiteConfigError
+from pnet_cds.cards import CardFileError, load_card_file
+from pnet_cds.cli import main
+from pnet_cds.site_config import DEFAULT_VERSION, SiteConfigError
 
 from .conftest import ROOT, Harness, make_app
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, select
 
-from service.store import (AuditRecord, FeedbackEntry, IssuedCard, Store, StoreUnavailable, audit, feedback,
+from pnet_cds.store import (AuditRecord, FeedbackEntry, IssuedCard, Store, StoreUnavailable, audit, feedback,
                            issued_cards, jti_seen, normalise_url)
 
 from .db_fixtures import DOWN_URLS, ENGINES

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
-from service.order_catalog import ORDERS, draft_order
+from pnet_cds.order_catalog import ORDERS, draft_order
 
 from .conftest import ROOT, Harness, make_app
 

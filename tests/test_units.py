@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from service import units
+from pnet_cds import units
 
 
 @pytest.mark.parametrize("value, source, target, expected", [

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from service.fixtures import build_hook_request, load_fixture_bundle
+from pnet_cds.fixtures import build_hook_request, load_fixture_bundle
 
 from .conftest import NOW, SERVICE_FOR_HOOK
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from service.fixtures import Fixture, build_hook_request
+from pnet_cds.fixtures import Fixture, build_hook_request
 
 from .conftest import NOW, SERVICE_FOR_HOOK
 

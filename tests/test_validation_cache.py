@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-import service.record as record_module
-from service.record import PatientRecord, ValidationCache
+import pnet_cds.record as record_module
+from pnet_cds.record import PatientRecord, ValidationCache
 
 from .conftest import Harness, make_app
 

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from service.store import metadata, normalise_url
+from pnet_cds.store import metadata, normalise_url
 
 config = context.config
 target_metadata = metadata

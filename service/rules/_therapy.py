@@ -120,7 +120,7 @@ def _event_runs(timing: dict) -> list[tuple[int, int]]:
 
 
 def _alternating(runs: list[tuple[int, int]], on: int, off: int) -> bool:
-    gaps = [b[0] - (a[0] + a[1]) for a, b in zip(runs, runs[1:])]
+    gaps = [b[0] - (a[0] + a[1]) for a, b in zip(runs, runs[1:], strict=False)]
     return all(length == on for _, length in runs) and all(gap == off for gap in gaps)
 
 

@@ -40,8 +40,8 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     variant, facts = min(found, key=lambda f: ORDER_OF_CONCERN.index(f[0]))
     return [Finding(variant, {"drug": drug_name(ctx, drafts[0]), "planned_date": format_date(planned),
                               "planned_is_now": calendar_days(ctx.now, planned) == 0,
-                              "formulation_unknown": False, "depot_by_dose": False, "depot_by_route": False, "interval_days": None,
-                              "interval_defaulted": False,
+                              "formulation_unknown": False, "depot_by_dose": False, "depot_by_route": False,
+                              "interval_days": None, "interval_defaulted": False,
                               **facts})]
 
 

@@ -10,7 +10,8 @@ Catalog v2, in this order:
   per injection) is a warning naming a probable unit or decimal error, on every draft, renewals included; it
   offers the dose corrected by ×/÷ 1000 only when that falls inside the range;
 - a renewal (RULES.md v2 "Renewal") at the dose of the order it renews says nothing more;
-- depot intervals of `monthly_interval_min_days`–`monthly_interval_max_days` (28–31 days), "monthly" and "every 1 month" are every 4 weeks;
+- depot intervals of `monthly_interval_min_days`–`monthly_interval_max_days` (28–31 days), "monthly" and
+  "every 1 month" are every 4 weeks;
 - above the standard for a somatostatin analog is dose escalation (info); below the standard is info with the
   standard shown and no one-click re-escalation; anything else outside (above for everolimus / sunitinib, a
   schedule) is a warning with the standard order as replacement.
@@ -87,7 +88,8 @@ def _regimen(ctx: RuleContext, order: dict, standard: dict) -> Regimen | None:
     if regimen is None or "interval_days" not in standard:
         return regimen
     interval = regimen.schedule.interval_days
-    if ctx.params["monthly_interval_min_days"] <= interval <= ctx.params["monthly_interval_max_days"] and not _close(interval, standard["interval_days"]):
+    monthly = ctx.params["monthly_interval_min_days"] <= interval <= ctx.params["monthly_interval_max_days"]
+    if monthly and not _close(interval, standard["interval_days"]):
         written = regimen.schedule.written or describe_schedule(regimen.schedule)
         return Regimen(regimen.dose, regimen.unit, Schedule(1, standard["interval_days"], f"{written} (monthly)"))
     return regimen
@@ -243,7 +245,8 @@ def _order_with(ctx: RuleContext, draft: dict, standard: dict, regimen: Regimen,
             order.pop(key, None)
         order["medicationCodeableConcept"] = _medication_for(ctx, standard, regimen.dose)
     value = round(float(regimen.dose), 6)
-    dose = {"value": int(value) if value.is_integer() else value, "unit": standard["unit"], "system": UCUM_SYSTEM, "code": standard["unit"]}
+    dose = {"value": int(value) if value.is_integer() else value, "unit": standard["unit"], "system": UCUM_SYSTEM,
+            "code": standard["unit"]}
     if draft_dosage:
         dosage = copy.deepcopy(next(d for d in draft["dosageInstruction"] if isinstance(d, dict)))
         dosage.pop("text", None)

@@ -8,7 +8,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-from service.store import UtcDateTime
+from pnet_cds.store import UtcDateTime
 
 revision = "0001"
 down_revision = None

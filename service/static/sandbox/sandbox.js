@@ -96,6 +96,9 @@
         fillServices(answers[0].body.services || []);
         fillFixtures(answers[1].body.fixtures || []);
         fillOrders(answers[2].body);
+        if (!answers[1].ok) {  // e.g. PNET_CDS_FIXTURES_DIR=none: say so rather than show an empty list
+          showFireStatus("No synthetic patients: " + ((answers[1].body || {}).message || answers[1].status), true);
+        }
         var wanted = new URLSearchParams(window.location.search).get("patient");
         if (wanted && state.fixtures.some(function (f) { return f.name === wanted; })) {
           $("patient-select").value = wanted;
