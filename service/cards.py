@@ -85,12 +85,17 @@ class CardSpec:
     cases: dict
     trigger: str
     catalog_number: int | None
-    value_sets: list[str]
+    uses: dict[str, str]  # role -> value set id (issue 13)
     raw: dict
     local_policy: list = field(default_factory=list)
     variants: dict[str, dict] = field(default_factory=dict)
     version: str = "0"  # the card file's `version:` (issue 15: in the response extension and the audit trail)
     parameter_ranges: dict = field(default_factory=dict)  # what a site configuration may set (parameter_ranges.py)
+
+    @property
+    def value_sets(self) -> list[str]:
+        """The value set ids the card file declares under `uses:`, each once, in order."""
+        return list(dict.fromkeys(self.uses.values()))
 
     def indicator(self, variant: str) -> str:
         return self.raw["variants"][variant]["indicator"]
@@ -120,7 +125,7 @@ def load_card_file(path: Path) -> CardSpec:
         reads=data.get("reads", []), parameters=data.get("parameters", {}), source=data["source"],
         links=data.get("links", []), override_reasons=data.get("overrideReasons", []), cases=data["cases"],
         trigger=data.get("trigger", ""), catalog_number=data.get("catalog_number"),
-        value_sets=data.get("value_sets", []), raw=data,
+        uses=data.get("uses", {}), raw=data,
         version=data["version"], parameter_ranges=data.get("parameter_ranges", {}),
     )
     range_problems = parameter_ranges.range_problems(spec.parameter_ranges, spec.parameters)

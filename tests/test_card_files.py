@@ -69,7 +69,7 @@ def test_cases_exist_and_cover_firing_and_silence(path):
 
 @pytest.mark.parametrize("path", CARD_FILES, ids=[p.stem for p in CARD_FILES])
 def test_every_value_set_named_exists(path):
-    missing = [v for v in _raw(path).get("value_sets", []) if v not in TERMINOLOGY.value_sets]
+    missing = [v for v in _raw(path).get("uses", {}).values() if v not in TERMINOLOGY.value_sets]
     assert missing == [], f"{path.name}: add cards/valuesets/<id>.yaml for {missing}"
 
 
@@ -155,10 +155,24 @@ def test_a_bad_card_file_stops_create_app_naming_file_and_problem(tmp_path, prob
     assert "ssa-in-insulinoma.yaml" in str(caught.value) and message in str(caught.value)
 
 
+@pytest.mark.parametrize("edit, message", [
+    (("uses:\n", "value_sets: [pnet]\nuses:\n"), "Additional properties are not allowed ('value_sets'"),
+    (("uses:\n", "uses:\n  Bad_Role: pnet\n"), "does not match"),
+    (("uses:\n", "uses:\n  extra: [pnet]\n"), "is not of type 'string'"),
+], ids=["old-value_sets-key", "bad-role-name", "role-not-a-string"])
+def test_a_malformed_uses_section_stops_create_app(tmp_path, edit, message):
+    cards = _copy_content(tmp_path)
+    path = cards / "ssa-in-insulinoma.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
+    with pytest.raises(CardFileError) as caught:
+        create_app({"TESTING": True, "CARDS_DIR": str(cards)})
+    assert "ssa-in-insulinoma.yaml" in str(caught.value) and message in str(caught.value)
+
+
 def test_a_card_file_naming_an_unknown_value_set_stops_create_app(tmp_path):
     cards = _copy_content(tmp_path)
     path = cards / "ssa-in-insulinoma.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("value_sets: [", "value_sets: [no-such-set, ", 1),
+    path.write_text(path.read_text(encoding="utf-8").replace("uses:\n", "uses:\n  extra: no-such-set\n", 1),
                     encoding="utf-8")
     with pytest.raises(KeyError, match="cards/valuesets/no-such-set.yaml"):
         create_app({"TESTING": True, "CARDS_DIR": str(cards)})
@@ -184,7 +198,7 @@ def test_prefetch_keys_are_the_union_of_needs_and_reads(service):
 @pytest.mark.parametrize("service", DISCOVERY, ids=[s["id"] for s in DISCOVERY])
 def test_observations_template_asks_for_every_lab_code_the_rules_use(service):
     asked = _LOINC_TOKEN.findall(service["prefetch"].get("observations", ""))
-    used = {code for spec in _rules_on(service["hook"]) for name in spec.value_sets
+    used = {code for spec in _rules_on(service["hook"]) for name in spec.uses.values()
             for system, code in TERMINOLOGY[name].entries if system == LOINC}
     if "observations" not in service["prefetch"]:
         assert not used or not any("observations" in s.needs + s.reads for s in _rules_on(service["hook"]))
