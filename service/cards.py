@@ -86,6 +86,7 @@ class CardSpec:
     trigger: str
     catalog_number: int | None
     uses: dict[str, str]  # role -> value set id (issue 13)
+    per: str  # "draft" | "patient": once per triggering draft, or at most once per call (issue 13)
     raw: dict
     local_policy: list = field(default_factory=list)
     variants: dict[str, dict] = field(default_factory=dict)
@@ -125,7 +126,7 @@ def load_card_file(path: Path) -> CardSpec:
         reads=data.get("reads", []), parameters=data.get("parameters", {}), source=data["source"],
         links=data.get("links", []), override_reasons=data.get("overrideReasons", []), cases=data["cases"],
         trigger=data.get("trigger", ""), catalog_number=data.get("catalog_number"),
-        uses=data.get("uses", {}), raw=data,
+        uses=data["uses"], per=data["per"], raw=data,
         version=data["version"], parameter_ranges=data.get("parameter_ranges", {}),
     )
     range_problems = parameter_ranges.range_problems(spec.parameter_ranges, spec.parameters)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pnet_cds import discovery
+from pnet_cds.cards import load_cards
 from pnet_cds.rules.common import RuleContext, UndeclaredRole
 from pnet_cds.terminology import load_terminology
 
@@ -73,3 +74,71 @@ def test_no_rule_module_reads_the_terminology_by_value_set_id():
                     and node.value.attr == "terminology" and path.name != "common.py":
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+# --- per: draft | patient, checked against what the rules do on every fixture -------------------------
+
+def _findings_on_every_fixture() -> dict[str, list[tuple[str, str, list, set]]]:
+    """{rule id: [(fixture, hook, findings, draft refs of the request)]} for every call where the rule found
+    something, over every fixture and the hooks it is played on (as the golden cards are)."""
+    from pnet_cds.engine import Rule
+
+    from . import golden
+    from .conftest import SERVICE_FOR_HOOK, Harness, make_app
+
+    harness = Harness(make_app())
+    state = harness.app.extensions["pnet_cds"]
+    seen: dict[str, list[tuple[str, str, list, set]]] = {rule.spec.id: [] for rule in state.rules}
+    current: dict[str, str] = {}
+
+    def watched(rule: Rule) -> Rule:
+        def evaluate(ctx):
+            findings = rule.evaluate(ctx)
+            if findings:
+                drafts = {f"{d.get('resourceType')}/{d.get('id')}" for d in ctx.request.draft_orders}
+                seen[rule.spec.id].append((current["fixture"], ctx.request.hook, findings, drafts))
+            return findings
+        return Rule(rule.spec, evaluate, rule.mode)
+
+    site_rules = state.site.rules_for
+    state.site.rules_for = lambda claims: [watched(rule) for rule in site_rules(claims)]
+    for name in golden.fixture_names():
+        current["fixture"] = name
+        for hook in golden.fixture_hooks(harness, name):
+            harness.post(SERVICE_FOR_HOOK[hook], harness.request(name, hook, hook_instance="per-check"))
+    return seen
+
+
+@pytest.fixture(scope="module")
+def findings_by_rule():
+    return _findings_on_every_fixture()
+
+
+SPECS = load_cards(ROOT / "cards")
+
+
+@pytest.mark.parametrize("rule_id", sorted(SPECS))
+def test_per_in_the_card_file_matches_what_the_rule_does(rule_id, findings_by_rule):
+    calls = findings_by_rule[rule_id]
+    assert calls, f"{rule_id}: no fixture makes it fire, so its per: cannot be checked"
+    for fixture, hook, findings, drafts in calls:
+        refs = [finding.facts.get("draft_ref") for finding in findings]
+        where = f"{rule_id} on {fixture} ({hook})"
+        if SPECS[rule_id].per == "draft":
+            assert all(ref in drafts for ref in refs), f"{where}: per: draft, but a finding names no draft: {refs}"
+            assert len(refs) == len(set(refs)), f"{where}: per: draft, but two findings for one draft"
+        else:
+            assert len(findings) == 1, f"{where}: per: patient, but {len(findings)} findings in one call"
+            assert refs == [None], f"{where}: per: patient, but its finding names a draft {refs}"
+
+
+def test_a_card_file_without_per_or_with_an_unknown_per_stops_start_up(tmp_path):
+    from pnet_cds.cards import CardFileError, load_card_file
+
+    source = (ROOT / "cards" / "gastrinoma-ppi-first.yaml").read_text(encoding="utf-8")
+    for text, message in ((source.replace("per: draft", "per: session", 1), "'session' is not one of"),
+                          (source.replace("per: draft", "", 1), "'per' is a required property")):
+        path = tmp_path / "gastrinoma-ppi-first.yaml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(CardFileError, match=message):
+            load_card_file(path)
