@@ -26,7 +26,7 @@ from .conftest import FIXTURES, ROOT, Harness, make_app
 CARDS = ROOT / "cards"
 CARD_FILES = sorted(CARDS.glob("*.yaml"))
 RULES_DIR = ROOT / "service" / "rules"
-NOT_RULES = {"__init__", "common"}  # and helper modules whose names start with "_"
+NOT_RULES = {"__init__", "common", "predicates"}  # and helper modules whose names start with "_"
 SUGGESTION_SYSTEMS = {RXNORM, LOINC, SNOMED, CPT, HCPCS}
 _HARNESS = Harness(make_app())
 _STATE = _HARNESS.app.extensions["pnet_cds"]
@@ -52,9 +52,11 @@ def test_ids_and_catalog_numbers_are_unique_and_match_file_names():
 
 def test_every_rule_has_a_module_and_every_module_a_rule():
     modules = {p.stem for p in RULES_DIR.glob("*.py") if p.stem not in NOT_RULES and not p.stem.startswith("_")}
-    rules = {module_name(path.stem) for path in CARD_FILES}
-    assert rules - modules == set(), "card files without service/rules/<rule_id>.py"
-    assert modules - rules == set(), "rule modules without cards/<rule-id>.yaml (name helpers _like_this)"
+    procedural = {module_name(path.stem) for path in CARD_FILES if not _raw(path).get("when")}
+    declarative = {module_name(path.stem) for path in CARD_FILES if _raw(path).get("when")}
+    assert procedural - modules == set(), "card files without when: and without service/rules/<rule_id>.py"
+    assert modules & declarative == set(), "rules with when: must have no Python module (issue 13)"
+    assert modules - procedural == set(), "rule modules without cards/<rule-id>.yaml (name helpers _like_this)"
 
 
 @pytest.mark.parametrize("path", CARD_FILES, ids=[p.stem for p in CARD_FILES])

@@ -142,3 +142,71 @@ def test_a_card_file_without_per_or_with_an_unknown_per_stops_start_up(tmp_path)
         path.write_text(text, encoding="utf-8")
         with pytest.raises(CardFileError, match=message):
             load_card_file(path)
+
+
+# --- when: declarative rules (no Python module), their trigger generated --------------------------------
+
+DECLARATIVE = sorted(rule_id for rule_id, spec in SPECS.items() if spec.when)
+
+
+def test_at_least_the_first_declarative_rules_have_no_python_module():
+    assert {"sunitinib-in-insulinoma", "ssa-in-insulinoma", "checkpoint-inhibitor-in-wd-net",
+            "vipoma-ssa-not-started"} <= set(DECLARATIVE)
+    for rule_id in DECLARATIVE:
+        assert not (RULES / f"{rule_id.replace('-', '_')}.py").exists()
+
+
+@pytest.mark.parametrize("rule_id", DECLARATIVE)
+def test_a_declarative_rules_trigger_is_generated_from_its_when(rule_id):
+    from pnet_cds.when import describe, roles_in
+
+    spec = SPECS[rule_id]
+    assert "trigger" not in spec.raw
+    assert spec.trigger == describe(spec.when, spec.uses)
+    for role in roles_in(spec.when):
+        assert f"`{spec.uses[role]}`" in spec.trigger
+
+
+WHEN_EDITS = {
+    "typo-predicate": (("- in_scope: {}", "- in_scoep: {}"), "Additional properties are not allowed"),
+    "typo-argument": (("{role: sunitinib}", "{rol: sunitinib}"), "'role' is a required property"),
+    "undeclared-role": (("{role: sunitinib}", "{role: imatinib}"), "roles not declared under uses: ['imatinib']"),
+    "trigger-restated": (("per: draft", "per: draft\ntrigger: sunitinib in insulinoma"), "has its trigger generated"),
+    "drafted-not-first": (("  - drafted: {role: sunitinib}\n  - in_scope: {}\n", "  - in_scope: {}\n  - drafted: {role: sunitinib}\n"),
+                          "`drafted` may appear once, as the first predicate"),
+    "per-patient": (("per: draft", "per: patient"), "starts with drafted, so set per: draft"),
+    "two-drafted": (("  - in_scope: {}\n", "  - drafted: {role: everolimus}\n"), "`drafted` may appear once"),
+    "window-not-a-parameter": (("  - in_scope: {}\n", "  - not: {on_drug: {role: everolimus, window: ppi_days}}\n"),
+                               "not parameters: ['ppi_days']"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WHEN_EDITS))
+def test_a_broken_when_stops_start_up_naming_the_problem(tmp_path, case):
+    from pnet_cds.cards import CardFileError, load_card_file
+
+    (old, new), message = WHEN_EDITS[case]
+    source = (ROOT / "cards" / "sunitinib-in-insulinoma.yaml").read_text(encoding="utf-8")
+    assert old in source
+    path = tmp_path / "sunitinib-in-insulinoma.yaml"
+    path.write_text(source.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CardFileError) as caught:
+        load_card_file(path)
+    assert message in str(caught.value)
+
+
+def test_a_rule_with_both_when_and_a_python_module_is_refused():
+    from pnet_cds.rules import load_rule
+
+    with pytest.raises(AttributeError, match="both when: and"):
+        load_rule("gastrinoma-ppi-first", [{"drafted": {"role": "somatostatin-analogs"}}])
+
+
+def test_a_per_patient_rule_must_not_start_with_drafted(tmp_path):
+    from pnet_cds.cards import CardFileError, load_card_file
+
+    source = (ROOT / "cards" / "vipoma-ssa-not-started.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "vipoma-ssa-not-started.yaml"
+    path.write_text(source.replace("per: patient", "per: draft", 1), encoding="utf-8")
+    with pytest.raises(CardFileError, match="does not start with drafted, so set per: patient"):
+        load_card_file(path)
