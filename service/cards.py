@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from . import parameter_ranges
 from .terminology import YAML_LOADER
+from .when import describe, per_of, roles_in, windows_in
 
 TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
 SUMMARY_LIMIT = 139
@@ -85,12 +86,19 @@ class CardSpec:
     cases: dict
     trigger: str
     catalog_number: int | None
-    value_sets: list[str]
+    uses: dict[str, str]  # role -> value set id (issue 13)
+    per: str  # "draft" | "patient": once per triggering draft, or at most once per call (issue 13)
     raw: dict
+    when: list = field(default_factory=list)  # declarative rules: named predicates (rules/predicates.py)
     local_policy: list = field(default_factory=list)
     variants: dict[str, dict] = field(default_factory=dict)
     version: str = "0"  # the card file's `version:` (issue 15: in the response extension and the audit trail)
     parameter_ranges: dict = field(default_factory=dict)  # what a site configuration may set (parameter_ranges.py)
+
+    @property
+    def value_sets(self) -> list[str]:
+        """The value set ids the card file declares under `uses:`, each once, in order."""
+        return list(dict.fromkeys(self.uses.values()))
 
     def indicator(self, variant: str) -> str:
         return self.raw["variants"][variant]["indicator"]
@@ -120,9 +128,11 @@ def load_card_file(path: Path) -> CardSpec:
         reads=data.get("reads", []), parameters=data.get("parameters", {}), source=data["source"],
         links=data.get("links", []), override_reasons=data.get("overrideReasons", []), cases=data["cases"],
         trigger=data.get("trigger", ""), catalog_number=data.get("catalog_number"),
-        value_sets=data.get("value_sets", []), raw=data,
+        uses=data["uses"], per=data["per"], when=data.get("when", []), raw=data,
         version=data["version"], parameter_ranges=data.get("parameter_ranges", {}),
     )
+    if spec.when:
+        _generate_trigger(path, spec)
     range_problems = parameter_ranges.range_problems(spec.parameter_ranges, spec.parameters)
     if range_problems:
         raise CardFileError(f"{path}: " + "; ".join(range_problems))
@@ -132,6 +142,26 @@ def load_card_file(path: Path) -> CardSpec:
     except Exception as exc:  # jinja2.TemplateSyntaxError and friends
         raise CardFileError(f"{path}: a template does not compile: {exc}") from None
     return spec
+
+
+def _generate_trigger(path: Path, spec: CardSpec) -> None:
+    """A declarative rule's `trigger:` is written from its `when:` (issue 13), so it cannot restate the logic
+    wrongly; its roles must be declared under `uses:` and its `per:` follow from it."""
+    if "trigger" in spec.raw:
+        raise CardFileError(f"{path}: a rule with when: has its trigger generated; remove trigger:")
+    undeclared = sorted(roles_in(spec.when) - set(spec.uses))
+    if undeclared:
+        raise CardFileError(f"{path}: when: names roles not declared under uses: {undeclared}")
+    try:
+        spec.trigger = describe(spec.when, spec.uses)
+    except ValueError as exc:
+        raise CardFileError(f"{path}: when: {exc}") from None
+    if spec.per != per_of(spec.when):
+        raise CardFileError(f"{path}: when: {'starts' if per_of(spec.when) == 'draft' else 'does not start'} with "
+                            f"drafted, so set per: {per_of(spec.when)}")
+    missing = sorted(windows_in(spec.when) - set(spec.parameters))
+    if missing:
+        raise CardFileError(f"{path}: when: names windows that are not parameters: {missing}")
 
 
 def load_cards(directory: Path) -> dict[str, CardSpec]:

@@ -48,6 +48,8 @@ def _section(spec: CardSpec) -> list[str]:
              f"- **Data:** needs {', '.join(f'`{k}`' for k in spec.needs) or 'nothing'}"
              + (f"; reads {', '.join(f'`{k}`' for k in spec.reads)}" if spec.reads else ""),
              f"- **Value sets:** {', '.join(f'`{v}`' for v in spec.value_sets) or 'none'}",
+             "- **Speaks:** " + ("once per triggering draft order (`per: draft`)" if spec.per == "draft"
+                                else "at most once per hook call, about the patient (`per: patient`)"),
              f"- **Source:** {spec.source['label']}: {spec.source['reference']}"]
     if spec.links:
         lines.append("- **Links:** " + "; ".join(f"[{link['label']}]({link['url']})" for link in spec.links))

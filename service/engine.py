@@ -96,7 +96,7 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
         if lacking:
             evaluation.skipped[rule.spec.id] = "; ".join(record.missing[key] for key in lacking)
             continue
-        ctx = RuleContext(record, request, terminology, now, rule.spec.parameters)
+        ctx = RuleContext(record, request, terminology, now, rule.spec.parameters, rule.spec.uses, rule.spec.id)
         try:
             findings = rule.evaluate(ctx)
             cards = [render_card(rule.spec, finding, request.patient_id, new_uuid) for finding in findings]

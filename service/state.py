@@ -37,7 +37,7 @@ class CdsState:
         self.services = {service["id"]: service for service in self.discovery["services"]}
         self.terminology = load_terminology(settings.cards_dir / "valuesets")
         specs = load_cards(settings.cards_dir)
-        self.rules = [Rule(spec, load_rule(spec.id)) for spec in
+        self.rules = [Rule(spec, load_rule(spec.id, spec.when)) for spec in
                       sorted(specs.values(), key=lambda s: (s.catalog_number or 999, s.id))]
         for rule in self.rules:
             for value_set in rule.spec.value_sets:

@@ -26,7 +26,7 @@ from .conftest import FIXTURES, ROOT, Harness, make_app
 CARDS = ROOT / "cards"
 CARD_FILES = sorted(CARDS.glob("*.yaml"))
 RULES_DIR = ROOT / "service" / "rules"
-NOT_RULES = {"__init__", "common"}  # and helper modules whose names start with "_"
+NOT_RULES = {"__init__", "common", "predicates"}  # and helper modules whose names start with "_"
 SUGGESTION_SYSTEMS = {RXNORM, LOINC, SNOMED, CPT, HCPCS}
 _HARNESS = Harness(make_app())
 _STATE = _HARNESS.app.extensions["pnet_cds"]
@@ -52,9 +52,11 @@ def test_ids_and_catalog_numbers_are_unique_and_match_file_names():
 
 def test_every_rule_has_a_module_and_every_module_a_rule():
     modules = {p.stem for p in RULES_DIR.glob("*.py") if p.stem not in NOT_RULES and not p.stem.startswith("_")}
-    rules = {module_name(path.stem) for path in CARD_FILES}
-    assert rules - modules == set(), "card files without service/rules/<rule_id>.py"
-    assert modules - rules == set(), "rule modules without cards/<rule-id>.yaml (name helpers _like_this)"
+    procedural = {module_name(path.stem) for path in CARD_FILES if not _raw(path).get("when")}
+    declarative = {module_name(path.stem) for path in CARD_FILES if _raw(path).get("when")}
+    assert procedural - modules == set(), "card files without when: and without service/rules/<rule_id>.py"
+    assert modules & declarative == set(), "rules with when: must have no Python module (issue 13)"
+    assert modules - procedural == set(), "rule modules without cards/<rule-id>.yaml (name helpers _like_this)"
 
 
 @pytest.mark.parametrize("path", CARD_FILES, ids=[p.stem for p in CARD_FILES])
@@ -69,7 +71,7 @@ def test_cases_exist_and_cover_firing_and_silence(path):
 
 @pytest.mark.parametrize("path", CARD_FILES, ids=[p.stem for p in CARD_FILES])
 def test_every_value_set_named_exists(path):
-    missing = [v for v in _raw(path).get("value_sets", []) if v not in TERMINOLOGY.value_sets]
+    missing = [v for v in _raw(path).get("uses", {}).values() if v not in TERMINOLOGY.value_sets]
     assert missing == [], f"{path.name}: add cards/valuesets/<id>.yaml for {missing}"
 
 
@@ -155,10 +157,24 @@ def test_a_bad_card_file_stops_create_app_naming_file_and_problem(tmp_path, prob
     assert "ssa-in-insulinoma.yaml" in str(caught.value) and message in str(caught.value)
 
 
+@pytest.mark.parametrize("edit, message", [
+    (("uses:\n", "value_sets: [pnet]\nuses:\n"), "Additional properties are not allowed ('value_sets'"),
+    (("uses:\n", "uses:\n  Bad_Role: pnet\n"), "does not match"),
+    (("uses:\n", "uses:\n  extra: [pnet]\n"), "is not of type 'string'"),
+], ids=["old-value_sets-key", "bad-role-name", "role-not-a-string"])
+def test_a_malformed_uses_section_stops_create_app(tmp_path, edit, message):
+    cards = _copy_content(tmp_path)
+    path = cards / "ssa-in-insulinoma.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
+    with pytest.raises(CardFileError) as caught:
+        create_app({"TESTING": True, "CARDS_DIR": str(cards)})
+    assert "ssa-in-insulinoma.yaml" in str(caught.value) and message in str(caught.value)
+
+
 def test_a_card_file_naming_an_unknown_value_set_stops_create_app(tmp_path):
     cards = _copy_content(tmp_path)
     path = cards / "ssa-in-insulinoma.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("value_sets: [", "value_sets: [no-such-set, ", 1),
+    path.write_text(path.read_text(encoding="utf-8").replace("uses:\n", "uses:\n  extra: no-such-set\n", 1),
                     encoding="utf-8")
     with pytest.raises(KeyError, match="cards/valuesets/no-such-set.yaml"):
         create_app({"TESTING": True, "CARDS_DIR": str(cards)})
@@ -184,7 +200,7 @@ def test_prefetch_keys_are_the_union_of_needs_and_reads(service):
 @pytest.mark.parametrize("service", DISCOVERY, ids=[s["id"] for s in DISCOVERY])
 def test_observations_template_asks_for_every_lab_code_the_rules_use(service):
     asked = _LOINC_TOKEN.findall(service["prefetch"].get("observations", ""))
-    used = {code for spec in _rules_on(service["hook"]) for name in spec.value_sets
+    used = {code for spec in _rules_on(service["hook"]) for name in spec.uses.values()
             for system, code in TERMINOLOGY[name].entries if system == LOINC}
     if "observations" not in service["prefetch"]:
         assert not used or not any("observations" in s.needs + s.reads for s in _rules_on(service["hook"]))

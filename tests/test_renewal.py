@@ -52,7 +52,8 @@ def context(record_resources: list[dict], drafts: list[dict], window_days: float
         record.add_draft(resource, f"/context/draftOrders/entry/{i}")
     request = HookRequest(hook="order-sign", hook_instance="h", patient_id="p", user_id="Practitioner/1",
                           context={}, prefetch={}, draft_orders=drafts)
-    return RuleContext(record, request, TERMINOLOGY, NOW, {"renewal_window_days": window_days})
+    return RuleContext(record, request, TERMINOLOGY, NOW, {"renewal_window_days": window_days},
+                       {name: name for name in TERMINOLOGY.value_sets})  # a helper test: every value set its own role
 
 
 def test_an_active_order_of_the_same_ingredient_at_another_rxnorm_level_makes_a_renewal():

@@ -35,7 +35,8 @@ def context(terminology, resources=(), drafts=(), params=None, now=NOW) -> commo
         record.add_draft(draft, f"/context/draftOrders/entry/{index}/resource")
     request = HookRequest(hook="order-sign", hook_instance="i", patient_id="p", user_id="u", context={},
                           prefetch={}, draft_orders=list(drafts))
-    return common.RuleContext(record, request, terminology, now, dict(params or {"course_gap_months": 6}))
+    every_set = {name: name for name in terminology.value_sets}  # a helper test: every value set its own role
+    return common.RuleContext(record, request, terminology, now, dict(params or {"course_gap_months": 6}), every_set)
 
 
 # --- calendar days -------------------------------------------------------------------------------------

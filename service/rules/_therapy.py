@@ -161,7 +161,7 @@ def nec_conditions(ctx: RuleContext) -> list[dict]:
 
 
 def _nec_conditions(ctx: RuleContext) -> list[dict]:
-    nec_set, pnet = ctx.terminology["neuroendocrine-carcinoma"], ctx.terminology["pnet"]
+    nec_set, pnet = ctx.value_set("neuroendocrine-carcinoma"), ctx.value_set("pnet")
     pancreatic_neoplasms = conditions_in(ctx, "pnet")
     nec, pancreatic = list(conditions_in(ctx, "neuroendocrine-carcinoma")), []
     for condition in nec:
@@ -212,16 +212,15 @@ def functional_conditions(ctx: RuleContext) -> list[dict]:
     """Conditions naming a hormone syndrome: insulinoma, gastrinoma, VIPoma, glucagonoma, somatostatinoma (by
     SNOMED CT or an ICD-10-CM neoplasm + E16.x pair), or another one (E16.8, carcinoid syndrome)."""
     found = []
-    for name in FUNCTIONAL_SETS + (OTHER_HORMONE_SYNDROME,):
-        if name in ctx.terminology.value_sets:
-            found += [c for c in conditions_in(ctx, name) if c not in found]
+    for role in FUNCTIONAL_SETS + (OTHER_HORMONE_SYNDROME,):  # roles every caller's card file declares
+        found += [c for c in conditions_in(ctx, role) if c not in found]
     return found
 
 
 def latest_systolic_bp(ctx: RuleContext, within: timedelta) -> dict | None:
     """The newest final blood pressure within the window: an Observation coded systolic BP, or a BP panel
     with a systolic component (a panel without one does not count)."""
-    systolic, panel = ctx.terminology["systolic-bp"], ctx.terminology["blood-pressure-panel"]
+    systolic, panel = ctx.value_set("systolic-bp"), ctx.value_set("blood-pressure-panel")
     candidates = []
     for observation in ctx.record.raw("Observation"):
         if observation.get("status") not in FINAL_RESULT:

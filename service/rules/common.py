@@ -7,14 +7,14 @@ Rules call these instead of reading FHIR themselves, so "active", "on a drug", "
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..cards import Finding
 from ..fhirtime import FhirTime, effective_span, effective_time, parse_fhir_datetime, parse_fhir_time, within_window
 from ..hook_request import HookRequest
 from ..record import PatientRecord, codings, concept_text, display_of, reference_key
-from ..terminology import ICD10CM, CodeEntry, Terminology
+from ..terminology import ICD10CM, CodeEntry, Terminology, ValueSet
 
 ACTIVE_CLINICAL = {"active", "recurrence", "relapse"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
@@ -26,6 +26,10 @@ HIGH_FLAGS = {"H", "HH", "HU"}
 FUNCTIONAL_SETS = ("insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")
 
 
+class UndeclaredRole(LookupError):
+    """A rule asked for a value set role its card file does not declare (a programming error)."""
+
+
 @dataclass
 class RuleContext:
     """Everything a rule may read: the record, the request, the value sets, one `now`, its parameters."""
@@ -35,6 +39,17 @@ class RuleContext:
     terminology: Terminology
     now: datetime
     params: dict
+
+    uses: dict[str, str] = field(default_factory=dict)  # the card file's `uses:` (role -> value set id)
+    rule_id: str = ""
+
+    def value_set(self, role: str) -> ValueSet:
+        """The value set the card file declares for `role` under `uses:`. Refuses a role the card file does
+        not declare: what a rule reads must be visible in its card file (it drives the prefetch)."""
+        if role not in self.uses:
+            raise UndeclaredRole(f"rule {self.rule_id or '?'} reads value set role {role!r}, which its card "
+                                 f"file does not declare under `uses:`")
+        return self.terminology[self.uses[role]]
 
     def days(self, name: str) -> timedelta:
         """A time window from the card file's parameters (`<name>` in days)."""
@@ -92,13 +107,16 @@ def is_active_condition(condition: dict) -> bool:
     return (clinical is None or clinical in ACTIVE_CLINICAL) and verification not in EXCLUDED_VERIFICATION
 
 
-def conditions_in(ctx: RuleContext, value_set_id: str) -> list[dict]:
-    """Active conditions that mean `value_set_id`: a code in the set, or (ICD-10-CM) a neoplasm code
-    together with the set's functional-activity code on the same patient (both conditions returned).
+def conditions_in(ctx: RuleContext, role: str) -> list[dict]:
+    """Active conditions that mean the value set of `role`: a code in the set, or (ICD-10-CM) a neoplasm
+    code together with the set's functional-activity code on the same patient (both conditions returned).
     Computed once per request; only matching conditions are validated."""
-    key = ("conditions", value_set_id)
+    return _conditions_in_set(ctx, ctx.value_set(role))
+
+
+def _conditions_in_set(ctx: RuleContext, value_set: ValueSet) -> list[dict]:
+    key = ("conditions", value_set.id)
     if key not in ctx.record.memo:
-        value_set = ctx.terminology[value_set_id]
         found = _active_with_code_in(ctx, value_set)
         if value_set.pair_functional:
             neoplasm = _active_with_code_in(ctx, {(ICD10CM, code) for code in value_set.pair_neoplasm})
@@ -114,15 +132,16 @@ def _active_with_code_in(ctx: RuleContext, codes) -> list[dict]:
     return ctx.record.read(raw)
 
 
-def has_condition(ctx: RuleContext, value_set_id: str) -> bool:
-    return bool(conditions_in(ctx, value_set_id))
+def has_condition(ctx: RuleContext, role: str) -> bool:
+    return bool(conditions_in(ctx, role))
 
 
 def has_pnet(ctx: RuleContext) -> bool:
-    """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind."""
+    """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind. The one reading of
+    value sets by id outside a card's `uses:`: the scope is the service's, not a rule's."""
     if "has_pnet" not in ctx.record.memo:
-        ctx.record.memo["has_pnet"] = has_condition(ctx, "pnet") or any(
-            has_condition(ctx, name) for name in FUNCTIONAL_SETS if name in ctx.terminology.value_sets)
+        sets = [ctx.terminology[name] for name in ("pnet", *FUNCTIONAL_SETS) if name in ctx.terminology.value_sets]
+        ctx.record.memo["has_pnet"] = any(_conditions_in_set(ctx, value_set) for value_set in sets)
     return ctx.record.memo["has_pnet"]
 
 
@@ -176,7 +195,7 @@ def drug_codings(ctx: RuleContext, resource: dict) -> list[tuple[str, str]]:
 
 def is_drug(ctx: RuleContext, resource: dict, value_set_id: str) -> bool:
     """True when the resource's drug has a code in `value_set_id`."""
-    value_set = ctx.terminology[value_set_id]
+    value_set = ctx.value_set(value_set_id)
     return any(coding in value_set for coding in drug_codings(ctx, resource))
 
 
@@ -334,7 +353,7 @@ def prrt_history(ctx: RuleContext) -> list[DoseEvent]:
     `agent` says whether it was Lu-177 dotatate ("lutetium-177") or another radionuclide ("other")."""
     events = [DoseEvent(e.when, e.resource, e.evidence, e.span, LU177)
               for e in administrations(ctx, "lutetium-lu177-dotatate")]
-    lutetium, prrt = ctx.terminology["lutetium-lu177-dotatate"], ctx.terminology["prrt-procedure"]
+    lutetium, prrt = ctx.value_set("lutetium-lu177-dotatate"), ctx.value_set("prrt-procedure")
     done = [p for p in ctx.record.raw("Procedure") if p.get("status") == "completed"]
     for procedure in ctx.record.read(done):
         codes = codings(procedure.get("code"))
@@ -385,9 +404,9 @@ def result_time(ctx: RuleContext, observation: dict) -> datetime | None:
 def _dated_results(ctx: RuleContext, value_set_id: str) -> list[tuple[datetime, dict]]:
     """(time, raw Observation) of final/amended/corrected results in the value set, newest first.
     Not yet validated: callers validate only what they use (validation dominates the cost)."""
-    key = ("results", value_set_id)
+    key = ("results", ctx.value_set(value_set_id).id)
     if key not in ctx.record.memo:
-        raw = [o for o in ctx.record.with_code_in("Observation", ctx.terminology[value_set_id])
+        raw = [o for o in ctx.record.with_code_in("Observation", ctx.value_set(value_set_id))
                if o.get("status") in FINAL_RESULT]
         dated = [(result_time(ctx, o), o) for o in raw]
         ctx.record.memo[key] = sorted((d for d in dated if d[0]), key=_newest_full_first, reverse=True)
@@ -488,14 +507,14 @@ def describe_result(observation: dict) -> str:
 
 def service_requests(ctx: RuleContext, value_set_id: str, statuses: set[str]) -> list[dict]:
     """ServiceRequests on record with a code in `value_set_id` and one of `statuses`."""
-    raw = [s for s in ctx.record.with_code_in("ServiceRequest", ctx.terminology[value_set_id])
+    raw = [s for s in ctx.record.with_code_in("ServiceRequest", ctx.value_set(value_set_id))
            if s.get("status") in statuses]
     return ctx.record.read(raw)
 
 
 def draft_service_requests(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """Draft ServiceRequests (this ordering session) with a code in `value_set_id`."""
-    value_set = ctx.terminology[value_set_id]
+    value_set = ctx.value_set(value_set_id)
     drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "ServiceRequest"
               and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}
               and any(c in value_set for c in codings(d.get("code")))]

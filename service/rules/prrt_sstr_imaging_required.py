@@ -40,7 +40,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
 
 def sstr_imaging_on_record(ctx: RuleContext) -> list[dict]:
     """Procedures, DiagnosticReports and ImagingStudies that are SSTR imaging (any status)."""
-    imaging, lutetium = ctx.terminology["sstr-imaging"], ctx.terminology["lutetium-lu177-dotatate"]
+    imaging, lutetium = ctx.value_set("sstr-imaging"), ctx.value_set("lutetium-lu177-dotatate")
     found = []
     for kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
         candidates = [r for r in ctx.record.raw(kind) if r.get("status") not in {"entered-in-error"}]
