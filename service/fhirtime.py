@@ -35,18 +35,10 @@ def parse_fhir_datetime(value: str | None) -> datetime | None:
 
 
 def effective_time(resource: dict) -> datetime | None:
-    """When a clinical event happened: the first of the usual FHIR time elements the resource has."""
-    for key in _TIME_KEYS:
-        when = parse_fhir_datetime(resource.get(key))
-        if when:
-            return when
-    for key in _PERIOD_KEYS:
-        period = resource.get(key)
-        if isinstance(period, dict):
-            when = parse_fhir_datetime(period.get("end")) or parse_fhir_datetime(period.get("start"))
-            if when:
-                return when
-    return None
+    """When a clinical event happened: the first of the usual FHIR time elements the resource has (a
+    Period's end, else its start), a partial date read as its first instant (`effective_span`'s earliest)."""
+    span = effective_span(resource)
+    return span.earliest if span else None
 
 
 def format_date(when: datetime | date | None) -> str:
