@@ -253,12 +253,14 @@ def _summary(plan: Plan) -> str:
         return f"{{{{ drug }}}} ordered for a patient with {_plain(plan.condition.title)}"
     if plan.drug:
         return "{{ drug }} ordered for a patient with a pancreatic NET"
-    return f"Active {_plain(plan.condition.title)}: review the plan"  # type: ignore[union-attr]
+    return f"Active {_plain(plan.condition.title)} on record: review the plan"  # type: ignore[union-attr]
 
 
 def _plain(title: str) -> str:
-    """A value set title inside a sentence: "Insulinoma (benign or malignant)" -> "insulinoma"."""
-    return re.sub(r"\s*\([^)]*\)", "", title).strip().lower()
+    """A value set title inside a sentence: "Insulinoma (benign or malignant)" -> "insulinoma"; an acronym
+    keeps its capitals ("VIPoma")."""
+    text = re.sub(r"\s*\([^)]*\)", "", title).strip()
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _detail(plan: Plan) -> list[str]:
@@ -459,7 +461,7 @@ def report(plan: Plan, outcome: Outcome, python: str = sys.executable) -> str:
         lines += [f"fill in (the tests fail while cards/{plan.rule_id}.yaml holds {PLACEHOLDER}):",
                   *[f"  {line}" for line in placeholders]]
     lines += [
-        "next (README, \"Writing a rule\"):",
+        f"next (from {root}; README, \"Writing a rule\"):",
         f"  1. edit cards/{plan.rule_id}.yaml (uses:, when:, wording, source) and {plan.module_path.relative_to(root)}",
         f"  2. {py} -m tests.fixtures_src.build {names}",
         f"  3. {py} -m tests.golden --write {names}     # only this rule's golden files",
