@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -33,7 +33,7 @@ import yaml
 from . import catalog, discovery
 from .cards import CardFileError, load_card_file, load_cards
 from .rules import module_name
-from .terminology import ICD10CM, RXNORM, SNOMED, load_terminology
+from .terminology import ICD10CM, LOINC, RXNORM, SNOMED, load_terminology
 
 PLACEHOLDER = "PLACEHOLDER"
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # kebab-case; the card schema's pattern, starting with a letter
@@ -83,7 +83,6 @@ class Plan:
     condition: Role | None
     source_label: str
     source_reference: str
-    created: list[Path] = field(default_factory=list)
 
     @property
     def hooks(self) -> list[str]:
@@ -91,9 +90,10 @@ class Plan:
 
     @property
     def firing(self) -> str:
-        what = f"{self.drug.name}-with-{self.condition.name}" if self.drug and self.condition else \
-            f"{self.drug.name}-in-pnet" if self.drug else f"{self.condition.name}-active"  # type: ignore[union-attr]
-        return f"{self.rule_id}--{what}"
+        """The firing fixture's name: what the patient has (`<id>--ici-with-gastrinoma`)."""
+        if self.drug:
+            return f"{self.rule_id}--{self.drug.name}-" + (f"with-{self.condition.name}" if self.condition else "in-pnet")
+        return f"{self.rule_id}--{self.condition.name if self.condition else 'pnet'}-active"
 
     @property
     def near_miss(self) -> str:
@@ -133,6 +133,8 @@ def plan_rule(root: Path, rule_id: str, drug: str | None, condition: str | None,
               source_reference: str | None = None) -> Plan:
     """Check the request against the checkout and decide every file. Raises ScaffoldError naming the problem."""
     _check_id(root, rule_id)
+    if not drug and not condition:
+        raise ScaffoldError("name what the rule looks at: --drug ROLE=VALUESET and/or --condition ROLE=VALUESET")
     specs = load_cards(root / "cards")
     terminology = load_terminology(root / "cards" / "valuesets")
     drug_role = _role(drug, "drug", terminology, root) if drug else None
@@ -283,8 +285,7 @@ def _near_miss_why(plan: Plan) -> str:
 
 # --- the fixture builder -----------------------------------------------------------------------------------
 
-SYSTEM_CONSTANTS = {"http://snomed.info/sct": "SCT", "http://hl7.org/fhir/sid/icd-10-cm": "ICD",
-                    "http://www.nlm.nih.gov/research/umls/rxnorm": "RX", "http://loinc.org": "LNC"}
+SYSTEM_CONSTANTS = {SNOMED: "SCT", ICD10CM: "ICD", RXNORM: "RX", LOINC: "LNC"}  # their names in builder.py
 
 
 def module_text(plan: Plan) -> str:
