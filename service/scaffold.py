@@ -33,6 +33,7 @@ import yaml
 from . import catalog, discovery
 from .cards import CardFileError, load_card_file, load_cards
 from .rules import module_name
+from .rules.common import FUNCTIONAL_SETS
 from .terminology import ICD10CM, LOINC, RXNORM, SNOMED, load_terminology
 
 PLACEHOLDER = "PLACEHOLDER"
@@ -42,6 +43,9 @@ MAX_ID_LENGTH = 60
 CHECKOUT_MARKERS = ("pyproject.toml", "cards", "service/rules", "tests/fixtures_src/build.py", "fhir_fixtures")
 DRUG_HOOKS = ["order-select", "order-sign"]
 PATIENT_HOOKS = ["patient-view"]
+# in_scope (has_pnet) reads the service's scope through these roles, each the value set of its name: a card
+# file whose when: judges scope declares them all
+SCOPE_ROLES = ("pnet", *FUNCTIONAL_SETS)
 PACKAGE_DIR = Path(__file__).resolve().parent  # service/ in a checkout, site-packages/pnet_cds in a wheel
 
 
@@ -141,6 +145,10 @@ def plan_rule(root: Path, rule_id: str, drug: str | None, condition: str | None,
     condition_role = _role(condition, "condition", terminology, root) if condition else None
     if drug_role and condition_role and drug_role.name == condition_role.name:
         raise ScaffoldError(f"--drug and --condition both name role {drug_role.name!r}: give them different roles")
+    for role in (drug_role, condition_role):
+        if role and role.name in SCOPE_ROLES and role.value_set != role.name:
+            raise ScaffoldError(f"role {role.name!r} is one of the scope roles in_scope reads ({', '.join(SCOPE_ROLES)}): "
+                                f"it must name value set {role.name!r}; call the role something else")
     plan = Plan(root=root, rule_id=rule_id, catalog_number=_catalog_number(specs, catalog_number),
                 title=title or f"{PLACEHOLDER}: title of {rule_id} (as in RULES.md)", indicator=indicator,
                 drug=drug_role, condition=condition_role,
@@ -206,6 +214,8 @@ def card_text(plan: Plan) -> str:
     """cards/<id>.yaml: a working declarative rule with its wording and source left to fill in."""
     q = _yaml_string
     uses = [f"  {role.name}: {role.value_set}" for role in (plan.drug, plan.condition) if role]
+    uses += ["  # the service's scope: in_scope reads these roles"]
+    uses += [f"  {role}: {role}" for role in SCOPE_ROLES if role not in {r.name for r in (plan.drug, plan.condition) if r}]
     when = ([f"  - drafted: {{role: {plan.drug.name}}}"] if plan.drug else []) + ["  - in_scope: {}"]
     if plan.condition:
         when.append(f"  - condition: {{role: {plan.condition.name}, fact: {plan.condition.fact}}}")

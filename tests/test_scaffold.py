@@ -71,7 +71,8 @@ def test_the_scaffolded_rule_fires_on_its_firing_fixture_and_not_on_its_near_mis
     checkout, _, code = scaffolded
     assert code == 0
     spec = load_cards(checkout / "cards")[RULE]
-    assert spec.uses == {"ici": "checkpoint-inhibitors", "gastrinoma": "gastrinoma"}
+    assert spec.uses == {"ici": "checkpoint-inhibitors", "gastrinoma": "gastrinoma",
+                         **{role: role for role in scaffold.SCOPE_ROLES}}
     assert [next(iter(p)) for p in spec.when] == ["drafted", "in_scope", "condition"] and spec.per == "draft"
     assert spec.cases == {"fires": [FIRING], "silent": [{"fixture": NEAR_MISS, "why": spec.cases["silent"][0]["why"]}]}
     assert spec.catalog_number == max(s.catalog_number or 0 for s in load_cards(ROOT / "cards").values()) + 1
@@ -179,6 +180,7 @@ def test_a_planned_golden_file_that_exists_is_never_overwritten(checkout, monkey
     (["--condition", "Gastrinoma=gastrinoma"], "role 'Gastrinoma' must be"),
     (["--drug", "x=sunitinib", "--condition", "x=gastrinoma"], "both name role 'x'"),
     (["--catalog-number", "1"], "catalog number 1 is taken by ssa-in-insulinoma"),
+    (["--condition", "insulinoma=insulinoma-malignant"], "role 'insulinoma' is one of the scope roles"),
 ])
 def test_options_that_name_nothing_usable_are_refused(checkout, monkeypatch, capsys, options, message):
     assert new_rule(checkout, monkeypatch, "new-thing", *options) == 2
