@@ -209,19 +209,42 @@ def test_a_failed_build_removes_what_it_created_and_restores_hooks_json(checkout
 
 # --- what the scaffold writes, without building --------------------------------------------------------------
 
+def _bundles(plan) -> list[dict]:
+    """The two fixtures the scaffolded builder module makes (run from its text, without writing it)."""
+    source = scaffold.module_text(plan).replace("from .", "from tests.fixtures_src.")
+    namespace: dict = {}
+    exec(compile(source, "module", "exec"), namespace)
+    return [namespace["FIXTURES"][name]().bundle() for name in (plan.firing, plan.near_miss)]
+
+
+def _condition_statuses(bundle: dict) -> list[str]:
+    return [e["resource"]["clinicalStatus"]["coding"][0]["code"] for e in bundle["entry"]
+            if e["resource"]["resourceType"] == "Condition"]
+
+
 def test_a_condition_alone_makes_a_patient_view_rule_whose_card_loads(checkout):
     plan = scaffold.plan_rule(checkout, "new-thing", None, "vipoma=vipoma")
     scaffold._check_card(plan.rule_id, scaffold.card_text(plan))  # raises when the service would not load it
     card = yaml.safe_load(scaffold.card_text(plan))
     assert card["hooks"] == ["patient-view"] and card["per"] == "patient"
     assert card["when"] == [{"in_scope": {}}, {"condition": {"role": "vipoma", "fact": "vipoma"}}]
-    namespace: dict = {}
-    source = scaffold.module_text(plan).replace("from .builder", "from tests.fixtures_src.builder")
-    exec(compile(source.replace("from .codes", "from tests.fixtures_src.codes"), "module", "exec"), namespace)
-    fires, near_miss = (namespace["FIXTURES"][name]().bundle() for name in (plan.firing, plan.near_miss))
-    statuses = [[e["resource"].get("clinicalStatus", {}).get("coding", [{}])[0].get("code")
-                 for e in b["entry"] if e["resource"]["resourceType"] == "Condition"] for b in (fires, near_miss)]
-    assert statuses == [["active", "active"], ["active", "resolved"]]
+    assert card["variants"]["default"]["summary"] == "Active VIPoma on record: review the plan"
+    fires, near_miss = _bundles(plan)
+    assert [_condition_statuses(fires), _condition_statuses(near_miss)] == [["active", "active"], ["active", "resolved"]]
+
+
+def test_a_drug_alone_makes_a_per_draft_rule_whose_near_miss_is_out_of_scope(checkout):
+    plan = scaffold.plan_rule(checkout, "new-thing", "sunitinib", None)
+    scaffold._check_card(plan.rule_id, scaffold.card_text(plan))
+    card = yaml.safe_load(scaffold.card_text(plan))
+    assert card["hooks"] == ["order-select", "order-sign"] and card["per"] == "draft"
+    assert card["when"] == [{"drafted": {"role": "sunitinib"}}, {"in_scope": {}}]
+    assert (plan.firing, plan.near_miss) == ("new-thing--sunitinib-in-pnet", "new-thing--pnet-resolved")
+    fires, near_miss = _bundles(plan)
+    assert [_condition_statuses(fires), _condition_statuses(near_miss)] == [["active"], ["resolved"]]
+    drafts = [e["resource"] for e in fires["entry"] if e["resource"]["resourceType"] == "MedicationRequest"]
+    assert [d["status"] for d in drafts] == ["draft"]
+    assert drafts[0]["medicationCodeableConcept"]["coding"][0]["system"] == "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
 # --- the repository --------------------------------------------------------------------------------------------
