@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..cards import Finding, Markdown, escape_markdown
+from ..cards import Finding
 from ..fhirtime import effective_time, format_date, months_between, parse_fhir_datetime, within_window
 from ..units import convert
-from .common import (RuleContext, describe_result, draft_service_requests, interpretation_flags, is_below_range,
-                     latest_observation, quantity, service_requests)
+from .common import (RuleContext, draft_service_requests, interpretation_flags, is_below_range, latest_observation,
+                     quantity, result_facts, service_requests)
 from ._prrt import course_doses, lutetium_doses
 
 REFERRAL = "hematology-referral"
@@ -44,12 +44,12 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     quiet_dose = _quiet_window_dose(ctx)
     if quiet_dose and not severe:
         return []
-    lines = "\n".join(f"- {escape_markdown(describe_result(result))}" for result in low.values())
     return [Finding(facts={
-        "low_labs": ", ".join(low), "low_results": Markdown(lines), "low_since": since.isoformat(),
+        "low_labs": list(low), "low_results": [result_facts(result) for result in low.values()],
+        "low_since": since.isoformat(),
         "last_prrt_date": format_date(doses[0].when), "months_since_prrt": months_between(doses[0].when, ctx.now),
         "prrt_evidence": doses[0].evidence, "doses_given": len(doses),
-        "severe_labs": ", ".join(severe.values()) or None,
+        "severe_labs": list(severe.values()),
         "quiet_dose_date": quiet_dose.date_text if quiet_dose else None})]
 
 

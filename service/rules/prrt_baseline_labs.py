@@ -9,10 +9,10 @@ no result in the window, not drafted and not already ordered → info suggesting
 
 from __future__ import annotations
 
-from ..cards import Finding, Markdown, escape_markdown
+from ..cards import Finding
 from ..fhirtime import effective_time, format_date
-from .common import (RuleContext, describe_result, draft_service_requests, drug_name, is_above_range,
-                     is_below_range, latest_observation, service_requests)
+from .common import (RuleContext, draft_service_requests, drug_name, is_above_range, is_below_range,
+                     latest_observation, result_facts, service_requests)
 from ._prrt import lutetium_drafts
 
 PENDING = {"active", "on-hold"}
@@ -37,7 +37,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
              "last_cbc_date": _last_date(ctx, ctx.params["cbc_value_sets"]) if missing["cbc"] else None,
              "last_renal_date": _last_date(ctx, ctx.params["renal_value_sets"]) if missing["renal"] else None}
     if abnormal:
-        return [Finding("out-of-range", {**facts, "abnormal_results": Markdown(_lines(abnormal))})]
+        return [Finding("out-of-range", {**facts, "abnormal_results": [_judged(o) for o in abnormal]})]
     if missing["cbc"] or missing["renal"]:
         return [Finding("labs-missing", facts)]
     return []
@@ -60,6 +60,6 @@ def _last_date(ctx: RuleContext, value_set_ids: list[str]) -> str | None:
     return format_date(max(dates)) if dates else None
 
 
-def _lines(results: list[dict]) -> str:
-    return "\n".join(f"- {escape_markdown(describe_result(o))}: "
-                     f"{'above' if is_above_range(o) else 'below'} the reference range" for o in results)
+def _judged(observation: dict) -> dict:
+    """The result's facts and the side of its reference range it is on (`side`: "high" | "low")."""
+    return {**result_facts(observation), "side": "high" if is_above_range(observation) else "low"}

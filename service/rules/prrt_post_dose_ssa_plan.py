@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..cards import Finding
 from ..fhirtime import format_date
-from .common import (ACTIVE_ORDER_STATUS, ORDER_INTENTS, RuleContext, condition_label, conditions_in,
+from .common import (ACTIVE_ORDER_STATUS, ORDER_INTENTS, RuleContext, condition_facts, conditions_in,
                      draft_medications, drug_name, is_drug, planned_date, ssa_formulation)
 from ._prrt import add_months, current_course, lutetium_drafts
 from ._ssa_exposure import washout_formulation
@@ -34,10 +34,10 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
         "drug": drug_name(ctx, drafts[0]),
         "course_start": doses[-1].date_text if doses else None,
         "continue_until": format_date(add_months(start, int(ctx.params["continue_months_from_start"]))),
-        "functional": condition_label(functional) if functional else None,
-        "insulinoma": condition_label(insulinoma) if insulinoma else None,
+        "functional": condition_facts(functional) if functional else None,
+        "insulinoma": condition_facts(insulinoma) if insulinoma else None,
         "active_long_acting": drug_name(ctx, active[0]) if active else None,
-        "nec": condition_label(nec) if nec else None,
+        "nec": condition_facts(nec) if nec else None,
         "offer_octreotide": not insulinoma and not active and not nec,
     })]
 
