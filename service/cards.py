@@ -123,6 +123,10 @@ def load_card_file(path: Path) -> CardSpec:
     )
     if spec.when:
         _generate_trigger(path, spec)
+    undeclared = sorted(parameter_roles(spec.parameters) - set(spec.uses))
+    if undeclared:
+        raise CardFileError(f"{path}: parameters name roles not declared under uses: {undeclared} (declare "
+                            f"each as `role: value-set-id`)")
     range_problems = parameter_ranges.range_problems(spec.parameter_ranges, spec.parameters)
     if range_problems:
         raise CardFileError(f"{path}: " + "; ".join(range_problems))
@@ -152,6 +156,18 @@ def _generate_trigger(path: Path, spec: CardSpec) -> None:
     missing = sorted(windows_in(spec.when) - set(spec.parameters))
     if missing:
         raise CardFileError(f"{path}: when: names windows that are not parameters: {missing}")
+
+
+def parameter_roles(parameters: dict) -> set[str]:
+    """The roles the parameters name: the items of every `<name>_roles` list and the keys of every
+    `<name>_by_role` map (issue 13: a value set is named in a card file only under `uses:`)."""
+    roles = set()
+    for name, value in parameters.items():
+        if name.endswith("_roles") and isinstance(value, list):
+            roles.update(value)
+        elif name.endswith("_by_role") and isinstance(value, dict):
+            roles.update(value)
+    return roles
 
 
 def load_cards(directory: Path) -> dict[str, CardSpec]:

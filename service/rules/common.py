@@ -24,7 +24,8 @@ ORDER_INTENTS = {"order", "plan", "original-order", "reflex-order", "filler-orde
 FINAL_RESULT = {"final", "amended", "corrected"}
 LOW_FLAGS = {"L", "LL", "LU"}
 HIGH_FLAGS = {"H", "HH", "HU"}
-FUNCTIONAL_SETS = ("insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")
+FUNCTIONAL_SETS = ("insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")  # roles, as declared
+SCOPE_ROLES = ("pnet", *FUNCTIONAL_SETS)  # the roles has_pnet reads: a pNET of any kind, functional ones included
 
 
 class UndeclaredRole(LookupError):
@@ -138,10 +139,11 @@ def has_condition(ctx: RuleContext, role: str) -> bool:
 
 
 def has_pnet(ctx: RuleContext) -> bool:
-    """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind. The one reading of
-    value sets by id outside a card's `uses:`: the scope is the service's, not a rule's."""
+    """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind, read through the roles
+    of SCOPE_ROLES, which every card file of a rule that judges scope declares under `uses:` (the roles are
+    resolved on every call, so a card that lacks one fails whichever rule asks first)."""
+    sets = [ctx.value_set(role) for role in SCOPE_ROLES]
     if "has_pnet" not in ctx.record.memo:
-        sets = [ctx.terminology[name] for name in ("pnet", *FUNCTIONAL_SETS) if name in ctx.terminology.value_sets]
         ctx.record.memo["has_pnet"] = any(_conditions_in_set(ctx, value_set) for value_set in sets)
     return ctx.record.memo["has_pnet"]
 

@@ -31,7 +31,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     if not doses:
         return []
     first_dose = doses[-1].when.date()
-    labels = ctx.params["cytopenia_labs"]
+    labels = ctx.params["cytopenia_label_by_role"]
     low = {label: result for lab, label in labels.items()
            if (result := latest_observation(ctx, lab)) is not None
            and effective_time(result).date() > first_dose and is_below_range(result)}
@@ -60,11 +60,11 @@ def _quiet_window_dose(ctx: RuleContext):
 
 
 def is_severe(ctx: RuleContext, lab: str, observation: dict) -> bool:
-    """Flagged critical low (LL), or CTCAE v5 grade 3 or worse by the card file's `ctcae_grade_3_below`
-    (value set → [threshold, UCUM unit]); a value whose unit cannot be converted is judged by its flag only."""
+    """Flagged critical low (LL), or CTCAE v5 grade 3 or worse by the card file's `ctcae_grade_3_below_by_role`
+    (role → [threshold, UCUM unit]); a value whose unit cannot be converted is judged by its flag only."""
     if "LL" in interpretation_flags(observation):
         return True
-    threshold = ctx.params["ctcae_grade_3_below"].get(lab)
+    threshold = ctx.params["ctcae_grade_3_below_by_role"].get(lab)
     measured = quantity(observation)
     if not threshold or not measured:
         return False

@@ -26,7 +26,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     planned = planned_date(ctx, drafts[0])
     doses = current_course(ctx, planned).doses  # RULES.md "Current PRRT course" (a re-treatment starts anew)
     start = doses[-1].when if doses else planned
-    functional = _conditions(ctx, ctx.params["functional_value_sets"])
+    functional = _conditions(ctx, ctx.params["functional_roles"])
     insulinoma = _conditions(ctx, ["insulinoma"])
     active = _active_long_acting(ctx)
     nec = nec_conditions(ctx)
@@ -50,11 +50,11 @@ def _active_long_acting(ctx: RuleContext) -> list[dict]:
     return [r for r in ctx.record.read(orders) if washout_formulation(ctx, r, depot_mg) == "long-acting"]
 
 
-def _conditions(ctx: RuleContext, value_set_ids: list[str]) -> list[dict]:
-    """Active conditions in any of the value sets, each once."""
+def _conditions(ctx: RuleContext, roles: list[str]) -> list[dict]:
+    """Active conditions in the value set of any of the roles, each once."""
     found = {}
-    for value_set_id in value_set_ids:
-        for condition in conditions_in(ctx, value_set_id):
+    for role in roles:
+        for condition in conditions_in(ctx, role):
             found.setdefault(id(condition), condition)
     return list(found.values())
 
