@@ -5,8 +5,8 @@ reasons, suggestions (real FHIR resources, as templates), every number the logic
 the fixture cases. Templates are Jinja2 (sandboxed, strict): `{{ last_cbc_date }}` is a fact the rule's
 finding carries. Patient-supplied text is escaped for markdown in `detail`, so a resource cannot inject
 links or HTML into a card. Rules hand over facts as data and the card file words them, with the filters of
-card_filters.py (`lab_result`, `bullets`, `conditions`). A string that is only `{{ fact }}` inside a suggestion resource is replaced by
-the fact's value as is (an object, a list, a number).
+card_filters.py (`lab_result`, `bullets`, `conditions`). A string that is only `{{ fact }}` inside a
+suggestion resource is replaced by the fact's value as is (an object, a list, a number).
 """
 
 from __future__ import annotations
