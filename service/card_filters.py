@@ -60,4 +60,12 @@ def bullets(items: Iterable[Any]) -> Markdown:
                               for item in items))
 
 
-FILTERS = {"lab_result": lab_result, "conditions": conditions, "bullets": bullets}
+def recorded_date(value: Any) -> Any:
+    """A date as recorded: a day ("2026-05-10") as is, a partial date ("2026-05", "2025") as "date recorded only
+    as 2026-05" (RULES.md "Partial dates": the card says the day is not known)."""
+    if isinstance(value, str) and len(value) < len("2026-05-10"):
+        return f"date recorded only as {value}"
+    return value
+
+
+FILTERS = {"lab_result": lab_result, "conditions": conditions, "bullets": bullets, "recorded_date": recorded_date}

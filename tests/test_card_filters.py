@@ -4,14 +4,16 @@ stays escaped, and no rule module builds card text itself."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-from pnet_cds.card_filters import bullets, conditions, lab_result
+from pnet_cds.card_filters import bullets, conditions, lab_result, recorded_date
 from pnet_cds.cards import Finding, load_card_file, render_card
+from pnet_cds.fhirtime import parse_fhir_time
 from pnet_cds.markdown import Markdown
-from pnet_cds.rules.common import condition_facts, describe_result, result_facts
+from pnet_cds.rules.common import DoseEvent, condition_facts, describe_result, recorded_date as recorded, result_facts
 
 from .conftest import ROOT
 
@@ -74,6 +76,49 @@ def test_bullets_escape_patient_text_but_not_service_markdown():
     assert isinstance(text, Markdown)
     assert text == "- Hb \\*low\\* \\[see\\_note\\](http://x)\n- **kept**"
     assert bullets([]) == ""
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-05-10", "2026-05-10"), ("2026-05", "date recorded only as 2026-05"), ("2025", "date recorded only as 2025"),
+    (None, None)])
+def test_recorded_date_says_when_only_the_month_or_year_is_known(value, expected):
+    assert recorded_date(value) == expected
+
+
+def test_a_dose_hands_over_its_date_as_recorded_and_date_text_is_the_filter_of_it():
+    partial = DoseEvent(parse_fhir_time("2026-05").latest, {}, "administration", parse_fhir_time("2026-05"))
+    full = DoseEvent(parse_fhir_time("2026-05-10T08:00:00+02:00").earliest, {}, "administration",
+                     parse_fhir_time("2026-05-10T08:00:00+02:00"))
+    assert (partial.recorded, partial.date_text) == ("2026-05", "date recorded only as 2026-05")
+    assert (full.recorded, full.date_text) == ("2026-05-10", "2026-05-10")
+    assert recorded(None) is None and recorded(parse_fhir_time("2025")) == "2025"
+
+
+def _recorded_date_facts(path: Path) -> set[str]:
+    """Keys of the facts a rule module fills from a recorded date (`event.recorded`, `recorded_date(span)`)."""
+    keys = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                inner = list(ast.walk(value))
+                if isinstance(key, ast.Constant) and any(
+                        (isinstance(n, ast.Attribute) and n.attr == "recorded")
+                        or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "recorded_date")
+                        for n in inner):
+                    keys.add(key.value)
+    return keys
+
+
+@pytest.mark.parametrize("path", sorted(RULES.glob("[!_]*.py")), ids=lambda p: p.stem)
+def test_every_recorded_date_a_rule_hands_over_is_worded_by_the_card(path):
+    """A partial date must read "date recorded only as 2026-05" wherever the card quotes it."""
+    card = CARDS / f"{path.stem.replace('_', '-')}.yaml"
+    if not card.exists():
+        return
+    text = card.read_text(encoding="utf-8")
+    for key in _recorded_date_facts(path):
+        for match in re.finditer(r"\{\{\s*(?:\w+\.)?" + key + r"\b([^}]*)\}\}", text):
+            assert "| recorded_date" in match.group(1), f"{card.name}: {match.group(0)} quotes a recorded date raw"
 
 
 # --- through the real card files: an EHR's display text never becomes markup ----------------------------

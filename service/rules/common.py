@@ -76,8 +76,23 @@ class DoseEvent:
 
     @property
     def date_text(self) -> str:
-        """"2026-05-10", or "date recorded only as 2026-05" (RULES.md "Partial dates")."""
-        return self.span.describe() if self.span else self.when.date().isoformat()
+        """"2026-05-10", or "date recorded only as 2026-05" (RULES.md "Partial dates"): the card filter
+        `recorded_date` of `recorded` (kept for callers that need the text outside a card)."""
+        return card_filters.recorded_date(self.recorded)
+
+    @property
+    def recorded(self) -> str:
+        """The date as recorded, a fact for the card's `recorded_date` filter: "2026-05-10", or a partial
+        date as written ("2026-05")."""
+        return recorded_date(self.span) or self.when.date().isoformat()
+
+
+def recorded_date(span: FhirTime | None) -> str | None:
+    """A recorded date as a fact for the card's `recorded_date` filter: its day ("2026-05-10"), or a partial
+    date as written ("2026-05", "2025"); None without a date."""
+    if span is None:
+        return None
+    return span.text if span.partial else span.earliest.date().isoformat()
 
 
 def dated_event(ctx: "RuleContext", span: FhirTime | None, resource: dict, evidence: str) -> DoseEvent | None:

@@ -50,7 +50,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
         "last_prrt_date": format_date(doses[0].when), "months_since_prrt": months_between(doses[0].when, ctx.now),
         "prrt_evidence": doses[0].evidence, "doses_given": len(doses),
         "severe_labs": list(severe.values()),
-        "quiet_dose_date": quiet_dose.date_text if quiet_dose else None})]
+        "quiet_dose_date": quiet_dose.recorded if quiet_dose else None})]
 
 
 def _quiet_window_dose(ctx: RuleContext):

@@ -52,7 +52,7 @@ def _course_finding(ctx: RuleContext, names: list[str], planned: datetime) -> Fi
         return None
     last = course.doses[0]
     days = whole_days(last.when, planned)
-    facts = {"drugs": names, "last_prrt_date": last.date_text, "days_since": days, "weeks_since": days // 7,
+    facts = {"drugs": names, "last_prrt_date": last.recorded, "days_since": days, "weeks_since": days // 7,
              "prrt_evidence": last.evidence, "doses_given": len(course.doses), "planned_date": format_date(planned)}
     completed = len(course.doses) >= int(ctx.params["total_doses"])
     return Finding("course-completed" if completed else "chemotherapy-during-prrt", facts)
@@ -70,7 +70,7 @@ def _current_chemotherapy(ctx: RuleContext, planned: datetime) -> list[dict]:
 
 
 def _on(ctx: RuleContext, event: DoseEvent) -> dict:
-    return {"drugs": [drug_name(ctx, event.resource)], "evidence": event.evidence, "date": event.date_text}
+    return {"drugs": [drug_name(ctx, event.resource)], "evidence": event.evidence, "date": event.recorded}
 
 
 def _drafted(names: list[str]) -> dict:

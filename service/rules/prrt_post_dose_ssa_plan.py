@@ -32,7 +32,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     nec = nec_conditions(ctx)
     return [Finding("insulinoma" if insulinoma else "default", facts={
         "drug": drug_name(ctx, drafts[0]),
-        "course_start": doses[-1].date_text if doses else None,
+        "course_start": doses[-1].recorded if doses else None,
         "continue_until": format_date(add_months(start, int(ctx.params["continue_months_from_start"]))),
         "functional": condition_facts(functional) if functional else None,
         "insulinoma": condition_facts(insulinoma) if insulinoma else None,
