@@ -33,7 +33,7 @@ import yaml
 from . import catalog, discovery
 from .cards import CardFileError, load_card_file, load_cards
 from .rules import module_name
-from .rules.common import FUNCTIONAL_SETS
+from .rules.common import SCOPE_ROLES
 from .terminology import ICD10CM, LOINC, RXNORM, SNOMED, load_terminology
 
 PLACEHOLDER = "PLACEHOLDER"
@@ -43,9 +43,6 @@ MAX_ID_LENGTH = 60
 CHECKOUT_MARKERS = ("pyproject.toml", "cards", "service/rules", "tests/fixtures_src/build.py", "fhir_fixtures")
 DRUG_HOOKS = ["order-select", "order-sign"]
 PATIENT_HOOKS = ["patient-view"]
-# in_scope (has_pnet) reads the service's scope through these roles, each the value set of its name: a card
-# file whose when: judges scope declares them all
-SCOPE_ROLES = ("pnet", *FUNCTIONAL_SETS)
 PACKAGE_DIR = Path(__file__).resolve().parent  # service/ in a checkout, site-packages/pnet_cds in a wheel
 
 
