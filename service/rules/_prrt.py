@@ -1,8 +1,9 @@
 """What the PRRT rules (11-14, 16) share: who is in scope, the course so far, the ordered activity.
 
-Built on `common.py` ("received PRRT" is `prrt_history`), so every PRRT rule counts doses the same way:
-completed administrations, completed orders and Procedures, one per day, never a cancelled or
-entered-in-error administration, never a dose dated in the future (a data error).
+Built on `common.py` ("received PRRT" is `prrt_history`, PRRT scope is `in_prrt_scope`, both defined once
+there), so every PRRT rule counts doses the same way: completed administrations, completed orders and
+Procedures, one per day, never a cancelled or entered-in-error administration, never a dose dated in the
+future (a data error).
 
 RULES.md "Current PRRT course" (rules 12, 13, 16): the run of Lu-177 dotatate doses in which each dose
 follows the previous one by at most the course gap (local policy, `course_gap_months`); a dose after a
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 
 from ..fhirtime import calendar_days, within_window
 from ..units import convert
-from .common import LU177, DoseEvent, RuleContext, has_pnet, prrt_history, triggering_medication_drafts
+from .common import LU177, DoseEvent, RuleContext, in_prrt_scope, prrt_history, triggering_medication_drafts
 
 LUTETIUM = "lutetium-lu177-dotatate"
 # SI prefixes only; the curie factor (1 mCi = 37 MBq) is a physical constant the card file carries.
@@ -32,17 +33,9 @@ def lutetium_drafts(ctx: RuleContext) -> list[dict]:
     return drafts if drafts and in_prrt_scope(ctx) else []
 
 
-def in_prrt_scope(ctx: RuleContext) -> bool:
-    """RULES.md scope for the PRRT rules: an active pancreatic NET, or PRRT received before."""
-    return has_pnet(ctx) or bool(course_doses(ctx))
-
-
 def course_doses(ctx: RuleContext) -> list[DoseEvent]:
-    """PRRT doses received up to now, newest first, one per day (see `common.prrt_history`); computed
-    once per request, as five rules ask."""
-    if "prrt_course_doses" not in ctx.record.memo:
-        ctx.record.memo["prrt_course_doses"] = [dose for dose in prrt_history(ctx) if dose.when <= ctx.now]
-    return ctx.record.memo["prrt_course_doses"]
+    """PRRT doses received up to now, newest first, one per day: `common.prrt_history` (the one reading)."""
+    return prrt_history(ctx)
 
 
 def doses_within(ctx: RuleContext, window: timedelta, at: datetime | None = None) -> list[DoseEvent]:

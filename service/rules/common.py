@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from ..cards import Finding
 from ..fhirtime import FhirTime, effective_span, effective_time, parse_fhir_datetime, parse_fhir_time, within_window
 from ..hook_request import HookRequest
-from ..record import PatientRecord, codings, concept_text, display_of, reference_key
+from ..record import Candidates, PatientRecord, codings, concept_text, display_of, reference_key
+from ..request_cache import RequestCache
 from ..terminology import ICD10CM, CodeEntry, Terminology, ValueSet
 
 ACTIVE_CLINICAL = {"active", "recurrence", "relapse"}
@@ -42,6 +43,7 @@ class RuleContext:
 
     uses: dict[str, str] = field(default_factory=dict)  # the card file's `uses:` (role -> value set id)
     rule_id: str = ""
+    cache: RequestCache = field(default_factory=RequestCache)  # shared by the rules of one hook call
 
     def value_set(self, role: str) -> ValueSet:
         """The value set the card file declares for `role` under `uses:`. Refuses a role the card file does
@@ -115,21 +117,19 @@ def conditions_in(ctx: RuleContext, role: str) -> list[dict]:
 
 
 def _conditions_in_set(ctx: RuleContext, value_set: ValueSet) -> list[dict]:
-    key = ("conditions", value_set.id)
-    if key not in ctx.record.memo:
+    def compute() -> list[dict]:
         found = _active_with_code_in(ctx, value_set)
         if value_set.pair_functional:
             neoplasm = _active_with_code_in(ctx, {(ICD10CM, code) for code in value_set.pair_neoplasm})
             functional = _active_with_code_in(ctx, {(ICD10CM, code) for code in value_set.pair_functional})
             if neoplasm and functional:
                 found += [c for c in neoplasm + functional if c not in found]
-        ctx.record.memo[key] = found
-    return ctx.record.memo[key]
+        return found
+    return ctx.cache.once("conditions", compute, value_set.id)
 
 
 def _active_with_code_in(ctx: RuleContext, codes) -> list[dict]:
-    raw = [c for c in ctx.record.with_code_in("Condition", codes) if is_active_condition(c)]
-    return ctx.record.read(raw)
+    return ctx.record.valid("Condition", is_active_condition, codes=codes)
 
 
 def has_condition(ctx: RuleContext, role: str) -> bool:
@@ -139,10 +139,10 @@ def has_condition(ctx: RuleContext, role: str) -> bool:
 def has_pnet(ctx: RuleContext) -> bool:
     """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind. The one reading of
     value sets by id outside a card's `uses:`: the scope is the service's, not a rule's."""
-    if "has_pnet" not in ctx.record.memo:
+    def compute() -> bool:
         sets = [ctx.terminology[name] for name in ("pnet", *FUNCTIONAL_SETS) if name in ctx.terminology.value_sets]
-        ctx.record.memo["has_pnet"] = any(_conditions_in_set(ctx, value_set) for value_set in sets)
-    return ctx.record.memo["has_pnet"]
+        return any(_conditions_in_set(ctx, value_set) for value_set in sets)
+    return ctx.cache.once("has-pnet", compute)
 
 
 def condition_label(conditions: list[dict]) -> str:
@@ -187,10 +187,7 @@ def drug_entries(ctx: RuleContext, resource: dict) -> list[CodeEntry]:
 
 def drug_codings(ctx: RuleContext, resource: dict) -> list[tuple[str, str]]:
     """The drug codes of a medication resource (its own or its Medication's), once per request."""
-    key = ("drug-codings", id(resource))
-    if key not in ctx.record.memo:
-        ctx.record.memo[key] = codings(medication_concept(ctx, resource))
-    return ctx.record.memo[key]
+    return ctx.cache.once("drug-codings", lambda: codings(medication_concept(ctx, resource)), id(resource))
 
 
 def is_drug(ctx: RuleContext, resource: dict, value_set_id: str) -> bool:
@@ -233,13 +230,11 @@ def triggering_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
     all drafts for order-sign, none for patient-view. Cancelled / entered-in-error drafts never count."""
     if ctx.request.hook == "patient-view":
         return []
-    drafts = [d for d in ctx.record.drafts if d.get("resourceType") != "Medication"
-              and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}]
-    if ctx.request.hook == "order-select":
-        selected = set(ctx.request.selections)
-        drafts = [d for d in drafts if reference_key(d) in selected]
-    drafts = [d for d in drafts if d.get("resourceType") != "MedicationRequest" or is_drug(ctx, d, value_set_id)]
-    return ctx.record.read(drafts)
+    selected = set(ctx.request.selections) if ctx.request.hook == "order-select" else None
+    return ctx.record.draft_orders(lambda d: d.get("resourceType") != "Medication"
+                                   and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}
+                                   and (selected is None or reference_key(d) in selected)
+                                   and (d.get("resourceType") != "MedicationRequest" or is_drug(ctx, d, value_set_id)))
 
 
 def planned_date(ctx: RuleContext, draft: dict) -> datetime:
@@ -271,9 +266,9 @@ def _timing_starts(draft: dict) -> list[FhirTime]:
 
 def draft_medications(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """All draft MedicationRequests of `value_set_id` (as data, whatever the hook's selections)."""
-    drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "MedicationRequest"
-              and d.get("status") not in {"cancelled", "entered-in-error"} and is_drug(ctx, d, value_set_id)]
-    return ctx.record.read(drafts)
+    return ctx.record.draft_orders(lambda d: d.get("resourceType") == "MedicationRequest"
+                                   and d.get("status") not in {"cancelled", "entered-in-error"}
+                                   and is_drug(ctx, d, value_set_id))
 
 
 def drafts_for_condition(ctx: RuleContext, drug_value_set: str, condition_value_set: str,
@@ -298,10 +293,9 @@ def active_medications(ctx: RuleContext, value_set_id: str, statement_window: ti
     """On a drug: active/on-hold orders (intent order/plan), and administrations or statements within
     `statement_window` of now (when a window is given)."""
     events = []
-    requests = [r for r in ctx.record.raw("MedicationRequest")
-                if r.get("status") in ACTIVE_ORDER_STATUS and r.get("intent") in ORDER_INTENTS
-                and is_drug(ctx, r, value_set_id)]
-    for request in ctx.record.read(requests):
+    requests = ctx.record.valid("MedicationRequest", lambda r: r.get("status") in ACTIVE_ORDER_STATUS
+                                and r.get("intent") in ORDER_INTENTS and is_drug(ctx, r, value_set_id))
+    for request in requests:
         when = parse_fhir_datetime(request.get("authoredOn")) or ctx.now
         events.append(DoseEvent(when, request, "active order"))
     if statement_window is not None:
@@ -317,8 +311,7 @@ def administrations(ctx: RuleContext, value_set_id: str, include_statements: boo
     as late as it allows, capped at now; `DoseEvent.span` keeps it as recorded). Resources are matched by
     drug first and only the matches are validated."""
     def matching(kind: str, statuses: set[str]) -> list[dict]:
-        raw = [r for r in ctx.record.raw(kind) if r.get("status") in statuses and is_drug(ctx, r, value_set_id)]
-        return ctx.record.read(raw)
+        return ctx.record.valid(kind, lambda r: r.get("status") in statuses and is_drug(ctx, r, value_set_id))
 
     events = []
     for administration in matching("MedicationAdministration", {"completed"}):
@@ -348,14 +341,26 @@ def _statement_event(ctx: RuleContext, statement: dict) -> DoseEvent | None:
 # --- PRRT ---------------------------------------------------------------------------------------------
 
 def prrt_history(ctx: RuleContext) -> list[DoseEvent]:
-    """Received PRRT, newest first: Lu-177 dotatate given or completed, or a radionuclide therapy
-    Procedure that names the agent (Lu-177 dotatate, Y-90 dotatoc) in its codes or text. Each event's
-    `agent` says whether it was Lu-177 dotatate ("lutetium-177") or another radionuclide ("other")."""
+    """RULES.md "Received PRRT", the one reading every rule uses (PRRT scope, course, surveillance):
+    Lu-177 dotatate given or completed, or a radionuclide therapy Procedure that names the agent (Lu-177
+    dotatate, Y-90 dotatoc) in its codes or text; up to now (a dose dated after now is a data error and
+    never counts), one per day, newest first. Each event's `agent` says whether it was Lu-177 dotatate
+    ("lutetium-177") or another radionuclide ("other"). Computed once per hook call."""
+    return ctx.cache.once("prrt-history", lambda: _dedupe_same_day(
+        sorted((event for event in _prrt_events(ctx) if event.when <= ctx.now),
+               key=lambda event: event.when, reverse=True)))
+
+
+def in_prrt_scope(ctx: RuleContext) -> bool:
+    """RULES.md "Scope" for the PRRT rules: an active pancreatic NET, or PRRT received (`prrt_history`)."""
+    return has_pnet(ctx) or bool(prrt_history(ctx))
+
+
+def _prrt_events(ctx: RuleContext) -> list[DoseEvent]:
     events = [DoseEvent(e.when, e.resource, e.evidence, e.span, LU177)
               for e in administrations(ctx, "lutetium-lu177-dotatate")]
     lutetium, prrt = ctx.value_set("lutetium-lu177-dotatate"), ctx.value_set("prrt-procedure")
-    done = [p for p in ctx.record.raw("Procedure") if p.get("status") == "completed"]
-    for procedure in ctx.record.read(done):
+    for procedure in ctx.record.valid("Procedure", lambda p: p.get("status") == "completed"):
         codes = codings(procedure.get("code"))
         used = [c for device in procedure.get("usedCode") or [] for c in codings(device)]
         text = " ".join([concept_text(procedure.get("code"))] +
@@ -366,7 +371,7 @@ def prrt_history(ctx: RuleContext) -> list[DoseEvent]:
         if event and (agent_coded or therapy_with_agent):
             event.agent = LU177 if agent_coded or _names_lutetium_dotatate(text) else "other"
             events.append(event)
-    return _dedupe_same_day(sorted(events, key=lambda event: event.when, reverse=True))
+    return events
 
 
 LU177 = "lutetium-177"
@@ -394,49 +399,41 @@ def _dedupe_same_day(events: list[DoseEvent]) -> list[DoseEvent]:
 
 def result_time(ctx: RuleContext, observation: dict) -> datetime | None:
     """effective_time of a result, parsed once per request (lab value sets overlap)."""
-    times = ctx.record.memo.setdefault("result-times", {})
-    key = id(observation)
-    if key not in times:
-        times[key] = effective_time(observation)
-    return times[key]
+    return ctx.cache.once("result-times", lambda: effective_time(observation), id(observation))
 
 
-def _dated_results(ctx: RuleContext, value_set_id: str) -> list[tuple[datetime, dict]]:
-    """(time, raw Observation) of final/amended/corrected results in the value set, newest first.
-    Not yet validated: callers validate only what they use (validation dominates the cost)."""
-    key = ("results", ctx.value_set(value_set_id).id)
-    if key not in ctx.record.memo:
-        raw = [o for o in ctx.record.with_code_in("Observation", ctx.value_set(value_set_id))
-               if o.get("status") in FINAL_RESULT]
-        dated = [(result_time(ctx, o), o) for o in raw]
-        ctx.record.memo[key] = sorted((d for d in dated if d[0]), key=_newest_full_first, reverse=True)
-    return ctx.record.memo[key]
+def _dated_results(ctx: RuleContext, value_set_id: str) -> Candidates:
+    """Final/amended/corrected results in the value set that have a time, newest first, as Candidates:
+    callers validate only what they use (validation dominates the cost)."""
+    value_set = ctx.value_set(value_set_id)
+    return ctx.cache.once("lab-results", lambda: ctx.record.select(
+        "Observation", lambda o: o.get("status") in FINAL_RESULT and result_time(ctx, o) is not None, codes=value_set,
+    ).newest_first(lambda o: _newest_full_first(ctx, o)), value_set.id)
 
 
-def _newest_full_first(dated: tuple[datetime, dict]) -> tuple[datetime, bool]:
+def _newest_full_first(ctx: RuleContext, observation: dict) -> tuple[datetime, bool]:
     """Sort key: a result's earliest reading, and on a tie the fully dated one first (RULES.md "Partial
     dates": a partial date never outranks a full date when choosing the latest result)."""
-    span = effective_span(dated[1])
-    return dated[0], not (span and span.partial)
+    span = effective_span(observation)
+    return result_time(ctx, observation), not (span and span.partial)  # type: ignore[return-value]
 
 
 def observations(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """Final/amended/corrected results with a code in `value_set_id`, newest first (validated)."""
-    return ctx.record.read([o for _, o in _dated_results(ctx, value_set_id)])
+    return _dated_results(ctx, value_set_id).all()
 
 
 def latest_observation(ctx: RuleContext, value_set_id: str, within: timedelta | None = None) -> dict | None:
     """The newest result of the lab (within the window from now, in calendar days, when given), or None.
     A partial date is read as its earliest instant (age triggers "overdue" cards; recency silences them).
     Only the result returned is validated."""
-    for when, observation in _dated_results(ctx, value_set_id):
-        if when > ctx.now + timedelta(days=1):
-            continue  # a result dated in the future is a data error; do not let it mask the real latest
-        if within is not None and not within_window(min(when, ctx.now), ctx.now, within):
-            return None
-        if ctx.record.read([observation]):
-            return observation
-    return None
+    def usable(observation: dict) -> bool:
+        when = result_time(ctx, observation)
+        if when > ctx.now + timedelta(days=1):  # type: ignore[operator]
+            return False  # a result dated in the future is a data error; do not let it mask the real latest
+        # newest first: once one is outside the window, every later one is too
+        return within is None or within_window(min(when, ctx.now), ctx.now, within)  # type: ignore[type-var]
+    return _dated_results(ctx, value_set_id).first(usable)
 
 
 def quantity(observation: dict) -> tuple[float, str] | None:
@@ -507,15 +504,12 @@ def describe_result(observation: dict) -> str:
 
 def service_requests(ctx: RuleContext, value_set_id: str, statuses: set[str]) -> list[dict]:
     """ServiceRequests on record with a code in `value_set_id` and one of `statuses`."""
-    raw = [s for s in ctx.record.with_code_in("ServiceRequest", ctx.value_set(value_set_id))
-           if s.get("status") in statuses]
-    return ctx.record.read(raw)
+    return ctx.record.valid("ServiceRequest", lambda s: s.get("status") in statuses, codes=ctx.value_set(value_set_id))
 
 
 def draft_service_requests(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """Draft ServiceRequests (this ordering session) with a code in `value_set_id`."""
     value_set = ctx.value_set(value_set_id)
-    drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "ServiceRequest"
-              and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}
-              and any(c in value_set for c in codings(d.get("code")))]
-    return ctx.record.read(drafts)
+    return ctx.record.draft_orders(lambda d: d.get("resourceType") == "ServiceRequest"
+                                   and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}
+                                   and any(c in value_set for c in codings(d.get("code"))))
