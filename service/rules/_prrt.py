@@ -18,13 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..fhirtime import calendar_days, within_window
-from ..units import convert
+from ..dosing import first_dose_in
 from .common import LU177, DoseEvent, RuleContext, in_prrt_scope, prrt_history, triggering_medication_drafts
 
 LUTETIUM = "lutetium-lu177-dotatate"
-# SI prefixes only; the curie factor (1 mCi = 37 MBq) is a physical constant the card file carries.
-_BECQUEREL_IN_MBQ = {"bq": 1e-6, "kbq": 1e-3, "mbq": 1.0, "gbq": 1e3}
-_CURIE_IN_MCI = {"uci": 1e-3, "µci": 1e-3, "mci": 1.0, "ci": 1e3}
 
 
 def lutetium_drafts(ctx: RuleContext) -> list[dict]:
@@ -91,36 +88,14 @@ def current_course(ctx: RuleContext, at: datetime | None = None) -> Course:
     return Course(runs[-1], runs[-2] if len(runs) > 1 else [])
 
 
-def ordered_activity_mbq(resource: dict, mbq_per_mci: float) -> float | None:
-    """The activity a Lu-177 order asks for, in MBq, from its structured dose (GBq, MBq, mCi, ...).
+def ordered_activity_mbq(resource: dict) -> float | None:
+    """The activity a Lu-177 order asks for, in MBq, from its structured dose (GBq, MBq, mCi … through the
+    dose reader and UCUM, `dosing.first_dose_in`).
 
     None when the order has no structured dose or its unit is not an activity unit (then no card speaks
     about the activity: a dose in mL or vials, or only in text, is not guessed).
     """
-    for dosage in resource.get("dosageInstruction") or []:
-        for dose_and_rate in dosage.get("doseAndRate") or []:
-            quantity = dose_and_rate.get("doseQuantity") or {}
-            value = quantity.get("value")
-            unit = str(quantity.get("code") or quantity.get("unit") or "").strip().lower()
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                converted = to_mbq(float(value), unit, mbq_per_mci)
-                if converted is not None:
-                    return converted
-    return None
-
-
-def to_mbq(value: float, unit: str, mbq_per_mci: float) -> float | None:
-    """`value` in `unit` as MBq, or None: a UCUM activity unit (GBq, MBq, mCi, ...) through the UCUM
-    module, else the same units spelled in any case ("GBQ", "mci")."""
-    converted = convert(value, unit, "MBq") if unit else None
-    if converted is not None:
-        return converted
-    unit = unit.lower()
-    if unit in _BECQUEREL_IN_MBQ:
-        return value * _BECQUEREL_IN_MBQ[unit]
-    if unit in _CURIE_IN_MCI:
-        return value * _CURIE_IN_MCI[unit] * mbq_per_mci
-    return None
+    return first_dose_in(resource, "MBq")
 
 
 def same_activity(first_mbq: float, second_mbq: float) -> bool:

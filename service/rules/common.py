@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..cards import Finding
+from ..dosing import dose_unit
 from ..fhirtime import FhirTime, effective_span, effective_time, parse_fhir_datetime, parse_fhir_time, within_window
 from ..hook_request import HookRequest
 from ..record import Candidates, PatientRecord, codings, concept_text, display_of, reference_key
@@ -209,20 +210,7 @@ def ssa_formulation(ctx: RuleContext, resource: dict) -> str | None:
     text = concept_text(medication_concept(ctx, resource)).lower()
     if any(word in text for word in ("lar", "depot", "long-acting", "long acting", "extended")):
         return "long-acting"
-    unit = _first_dose_unit(resource)
-    if unit in {"ug", "mcg", "microgram", "micrograms", "µg"}:
-        return "short-acting"
-    return None
-
-
-def _first_dose_unit(resource: dict) -> str | None:
-    for dosage in resource.get("dosageInstruction") or []:
-        for dose_and_rate in dosage.get("doseAndRate") or []:
-            quantity = dose_and_rate.get("doseQuantity") or {}
-            unit = quantity.get("code") or quantity.get("unit")
-            if unit:
-                return str(unit).lower()
-    return None
+    return "short-acting" if dose_unit(resource) == "ug" else None
 
 
 def triggering_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
