@@ -125,10 +125,13 @@ class Candidates:
         """Every candidate that is valid FHIR R4, in order (see PatientRecord for invalid ones)."""
         return self._record._read(self._resources)
 
-    def first(self, test: Predicate | None = None) -> dict | None:
+    def first(self, test: Predicate | None = None, until: Predicate | None = None) -> dict | None:
         """The first candidate for which `test` holds and that is valid; only that one (and invalid ones
-        before it) is validated."""
+        before it) is validated. None once a candidate meets `until` (e.g. the first result, newest first,
+        that is older than a window: every later one is older still)."""
         for resource in self._resources:
+            if until is not None and until(resource):
+                return None
             if (test is None or test(resource)) and self._record._read([resource]):
                 return resource
         return None

@@ -19,8 +19,8 @@ T = TypeVar("T")
 KEYS = {
     "conditions": "active conditions that mean a value set (value set id)",
     "has-pnet": "the patient is in the service's scope: an active pancreatic NET (none)",
-    "drug-codings": "the drug codings of a medication resource (id of the resource)",
-    "result-times": "effective time of an Observation (id of the resource)",
+    "drug-codings": "a dict: id of a medication resource → its drug codings (none)",
+    "result-times": "a dict: id of an Observation → its effective time (none)",
     "lab-results": "final results of a lab value set, newest first, as record Candidates (value set id)",
     "prrt-history": "PRRT received up to now, newest first (none)",
     "renewal-active-orders": "active orders of some ingredients (frozenset of ingredient concepts)",

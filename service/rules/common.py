@@ -188,7 +188,11 @@ def drug_entries(ctx: RuleContext, resource: dict) -> list[CodeEntry]:
 
 def drug_codings(ctx: RuleContext, resource: dict) -> list[tuple[str, str]]:
     """The drug codes of a medication resource (its own or its Medication's), once per request."""
-    return ctx.cache.once("drug-codings", lambda: codings(medication_concept(ctx, resource)), id(resource))
+    by_resource: dict[int, list[tuple[str, str]]] = ctx.cache.once("drug-codings", dict)  # hot: one dict, no closures
+    key = id(resource)
+    if key not in by_resource:
+        by_resource[key] = codings(medication_concept(ctx, resource))
+    return by_resource[key]
 
 
 def is_drug(ctx: RuleContext, resource: dict, value_set_id: str) -> bool:
@@ -210,7 +214,9 @@ def ssa_formulation(ctx: RuleContext, resource: dict) -> str | None:
     text = concept_text(medication_concept(ctx, resource)).lower()
     if any(word in text for word in ("lar", "depot", "long-acting", "long acting", "extended")):
         return "long-acting"
-    return "short-acting" if dose_unit(resource) == "ug" else None
+    # An order's dose in micrograms is the SC formulation. Records of doses given (administrations, statements)
+    # are read by route, then dose, for the washout (RULES.md rule 10 v2: `_ssa_exposure.washout_reading`).
+    return "short-acting" if "dosageInstruction" in resource and dose_unit(resource) == "ug" else None
 
 
 def triggering_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
@@ -387,7 +393,11 @@ def _dedupe_same_day(events: list[DoseEvent]) -> list[DoseEvent]:
 
 def result_time(ctx: RuleContext, observation: dict) -> datetime | None:
     """effective_time of a result, parsed once per request (lab value sets overlap)."""
-    return ctx.cache.once("result-times", lambda: effective_time(observation), id(observation))
+    times: dict[int, datetime | None] = ctx.cache.once("result-times", dict)  # hot: one dict, no closures
+    key = id(observation)
+    if key not in times:
+        times[key] = effective_time(observation)
+    return times[key]
 
 
 def _dated_results(ctx: RuleContext, value_set_id: str) -> Candidates:
@@ -415,13 +425,13 @@ def latest_observation(ctx: RuleContext, value_set_id: str, within: timedelta | 
     """The newest result of the lab (within the window from now, in calendar days, when given), or None.
     A partial date is read as its earliest instant (age triggers "overdue" cards; recency silences them).
     Only the result returned is validated."""
-    def usable(observation: dict) -> bool:
+    def not_future(observation: dict) -> bool:  # a result dated in the future is a data error: it must not
+        return result_time(ctx, observation) <= ctx.now + timedelta(days=1)  # type: ignore[operator]  # mask the latest
+
+    def too_old(observation: dict) -> bool:  # newest first: every later result is older still
         when = result_time(ctx, observation)
-        if when > ctx.now + timedelta(days=1):  # type: ignore[operator]
-            return False  # a result dated in the future is a data error; do not let it mask the real latest
-        # newest first: once one is outside the window, every later one is too
-        return within is None or within_window(min(when, ctx.now), ctx.now, within)  # type: ignore[type-var]
-    return _dated_results(ctx, value_set_id).first(usable)
+        return not_future(observation) and not within_window(min(when, ctx.now), ctx.now, within)  # type: ignore[arg-type,type-var]
+    return _dated_results(ctx, value_set_id).first(not_future, until=too_old if within is not None else None)
 
 
 def quantity(observation: dict) -> tuple[float, str] | None:
