@@ -67,10 +67,11 @@ def _activity(ctx: RuleContext, draft: dict) -> dict:
     ordered = ordered_activity_mbq(draft)
     if ordered is None:
         return {"activity_problem": None, "ordered_gbq": None, "ordered_mci": None, "ordered_percent": None}
-    standard = _in_mbq(float(ctx.params["standard_activity_gbq"]), "GBq")
+    standard = _activity_in(float(ctx.params["standard_activity_gbq"]), "GBq", "MBq")
     return {"activity_problem": activity_problem(ordered / standard, float(ctx.params["activity_tolerance_percent"]),
                                                  float(ctx.params["unit_error_factor"])),
-            "ordered_gbq": _number(ordered / 1000, 2), "ordered_mci": _number(_in_mci(ordered), 1),
+            "ordered_gbq": _number(_activity_in(ordered, "MBq", "GBq"), 2),
+            "ordered_mci": _number(_activity_in(ordered, "MBq", "mCi"), 1),
             "ordered_percent": round(100 * ordered / standard)}
 
 
@@ -85,12 +86,8 @@ def activity_problem(ratio: float, tolerance_percent: float, unit_error_factor: 
     return None
 
 
-def _in_mci(mbq: float) -> float:
-    """MBq in mCi, through UCUM (1 Ci = 3.7e10 Bq by definition: units.py)."""
-    return _in_mbq(mbq, "MBq", to="mCi")
-
-
-def _in_mbq(value: float, unit: str, to: str = "MBq") -> float:
+def _activity_in(value: float, unit: str, to: str) -> float:
+    """`value` in `unit` as `to` (activity units), through UCUM (1 Ci = 3.7e10 Bq by definition: units.py)."""
     converted = convert(value, unit, to)
     if converted is None:  # both are UCUM activity units, so this is a programming error
         raise ValueError(f"cannot convert {unit} to {to}")
