@@ -40,12 +40,15 @@ class RequestCache:
 
     def once(self, name: str, compute: Callable[[], T], qualifier: Hashable = None) -> T:
         """The value under (`name`, `qualifier`), computed by `compute()` the first time it is asked for."""
+        key = (name, qualifier)
+        try:
+            return self._values[key]  # type: ignore[return-value]  # hot path: asked again and again
+        except KeyError:
+            pass
         if name not in KEYS:
             raise UnknownCacheKey(f"request cache key {name!r} is not named in request_cache.KEYS")
-        key = (name, qualifier)
-        if key not in self._values:
-            self._values[key] = compute()
-        return self._values[key]  # type: ignore[return-value]
+        value = self._values[key] = compute()
+        return value
 
     def __len__(self) -> int:
         return len(self._values)

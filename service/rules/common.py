@@ -393,27 +393,34 @@ def _dedupe_same_day(events: list[DoseEvent]) -> list[DoseEvent]:
 
 def result_time(ctx: RuleContext, observation: dict) -> datetime | None:
     """effective_time of a result, parsed once per request (lab value sets overlap)."""
-    times: dict[int, datetime | None] = ctx.cache.once("result-times", dict)  # hot: one dict, no closures
+    times = _result_times(ctx)
     key = id(observation)
     if key not in times:
         times[key] = effective_time(observation)
     return times[key]
 
 
+def _result_times(ctx: RuleContext) -> dict[int, datetime | None]:
+    return ctx.cache.once("result-times", dict)  # hot: one dict per call, read without closures
+
+
 def _dated_results(ctx: RuleContext, value_set_id: str) -> Candidates:
     """Final/amended/corrected results in the value set that have a time, newest first, as Candidates:
-    callers validate only what they use (validation dominates the cost)."""
+    callers validate only what they use (validation dominates the cost). Their times are in `_result_times`."""
     value_set = ctx.value_set(value_set_id)
-    return ctx.cache.once("lab-results", lambda: ctx.record.select(
-        "Observation", lambda o: o.get("status") in FINAL_RESULT and result_time(ctx, o) is not None, codes=value_set,
-    ).newest_first(lambda o: _newest_full_first(ctx, o)), value_set.id)
 
+    def dated_final(observation: dict) -> bool:
+        return observation.get("status") in FINAL_RESULT and result_time(ctx, observation) is not None
 
-def _newest_full_first(ctx: RuleContext, observation: dict) -> tuple[datetime, bool]:
-    """Sort key: a result's earliest reading, and on a tie the fully dated one first (RULES.md "Partial
-    dates": a partial date never outranks a full date when choosing the latest result)."""
-    span = effective_span(observation)
-    return result_time(ctx, observation), not (span and span.partial)  # type: ignore[return-value]
+    def newest_full_first(observation: dict) -> tuple[datetime | None, bool]:
+        """A result's earliest reading, and on a tie the fully dated one first (RULES.md "Partial dates": a
+        partial date never outranks a full date when choosing the latest result)."""
+        span = effective_span(observation)
+        return times[id(observation)], not (span and span.partial)
+
+    times = _result_times(ctx)
+    return ctx.cache.once("lab-results", lambda: ctx.record.select("Observation", dated_final, codes=value_set)
+                          .newest_first(newest_full_first), value_set.id)
 
 
 def observations(ctx: RuleContext, value_set_id: str) -> list[dict]:
@@ -425,13 +432,16 @@ def latest_observation(ctx: RuleContext, value_set_id: str, within: timedelta | 
     """The newest result of the lab (within the window from now, in calendar days, when given), or None.
     A partial date is read as its earliest instant (age triggers "overdue" cards; recency silences them).
     Only the result returned is validated."""
+    results, times = _dated_results(ctx, value_set_id), _result_times(ctx)
+    latest_allowed = ctx.now + timedelta(days=1)
+
     def not_future(observation: dict) -> bool:  # a result dated in the future is a data error: it must not
-        return result_time(ctx, observation) <= ctx.now + timedelta(days=1)  # type: ignore[operator]  # mask the latest
+        return times[id(observation)] <= latest_allowed  # type: ignore[operator]  # mask the real latest
 
     def too_old(observation: dict) -> bool:  # newest first: every later result is older still
-        when = result_time(ctx, observation)
-        return not_future(observation) and not within_window(min(when, ctx.now), ctx.now, within)  # type: ignore[arg-type,type-var]
-    return _dated_results(ctx, value_set_id).first(not_future, until=too_old if within is not None else None)
+        when = times[id(observation)]
+        return when <= latest_allowed and not within_window(min(when, ctx.now), ctx.now, within)  # type: ignore[operator,type-var,arg-type]
+    return results.first(not_future, until=too_old if within is not None else None)
 
 
 def quantity(observation: dict) -> tuple[float, str] | None:
