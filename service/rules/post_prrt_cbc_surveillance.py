@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..cards import Finding
 from ..fhirtime import FhirTime, effective_span, local_date, months_between, parse_fhir_time, within_window
-from .common import RuleContext, draft_medications, draft_service_requests, observations, prrt_history, service_requests
+from .common import (RuleContext, draft_medications, draft_service_requests, observations, prrt_history, recorded_date,
+                     service_requests)
 
 COMPONENTS = ("hemoglobin", "leukocytes", "platelets")
 PENDING = {"active", "on-hold"}
@@ -31,9 +32,9 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
         return []
     last_prrt = doses[0]
     return [Finding(facts={
-        "last_cbc_date": last.describe() if last else None,
+        "last_cbc_date": recorded_date(last),
         "months_since_cbc": months_between(last.earliest, ctx.now) if last else None,
-        "last_prrt_date": last_prrt.date_text,
+        "last_prrt_date": last_prrt.recorded,
         "months_since_prrt": months_between(last_prrt.when, ctx.now),
         "prrt_evidence": last_prrt.evidence,
     })]
