@@ -113,10 +113,6 @@ class Candidates:
         self._record = record
         self._resources = resources
 
-    def where(self, test: Predicate) -> "Candidates":
-        """The candidates for which `test` (on the raw JSON: it must not raise on a field of the wrong shape) holds."""
-        return Candidates(self._record, [r for r in self._resources if test(r)])
-
     def newest_first(self, key: Callable[[dict], Any]) -> "Candidates":
         """The candidates sorted by `key` (on the raw JSON), largest first; equal keys keep record order."""
         return Candidates(self._record, sorted(self._resources, key=key, reverse=True))

@@ -194,6 +194,7 @@ def test_candidates_validate_lazily_in_the_order_asked(lenient):
     record.add(_condition("old", recordedDate="2020-01-01"), "/a")
     record.add(_condition("bad", recordedDate="2021-13-45"), "/b")  # not a date: invalid FHIR
     assert record.select("Condition", lambda c: c["id"] == "old").first()["id"] == "old"
+    assert record.select("Condition").first(until=lambda c: c["id"] == "old") is None  # stops before validating
     assert record.skipped == []  # "bad" was never validated
     newest = record.select("Condition").newest_first(lambda c: c.get("recordedDate") or "")
     if lenient:
