@@ -33,10 +33,11 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
 
 def _short_acting_on_record(ctx: RuleContext, exclude: list[dict]) -> bool:
     record = ctx.record
-    candidates = [r for r in record.raw("MedicationRequest") if r.get("status") in ORDER_RECORD_STATUS]
-    candidates += [a for a in record.raw("MedicationAdministration") if a.get("status") != "entered-in-error"]
-    candidates += [s for s in record.raw("MedicationStatement") if s.get("status") in STATEMENT_STATUS]
-    candidates = [r for r in candidates if is_drug(ctx, r, "octreotide")]  # match first, validate only matches
-    resources = record.read(candidates) + draft_medications(ctx, "octreotide")
+    def octreotide(r: dict) -> bool:
+        return is_drug(ctx, r, "octreotide")
+    resources = record.valid("MedicationRequest", lambda r: r.get("status") in ORDER_RECORD_STATUS and octreotide(r))
+    resources += record.valid("MedicationAdministration", lambda a: a.get("status") != "entered-in-error" and octreotide(a))
+    resources += record.valid("MedicationStatement", lambda s: s.get("status") in STATEMENT_STATUS and octreotide(s))
+    resources += draft_medications(ctx, "octreotide")
     return any(ssa_formulation(ctx, r) in ("short-acting", None)
                for r in resources if not any(r is d for d in exclude))
