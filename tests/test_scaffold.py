@@ -83,6 +83,8 @@ def test_the_scaffolded_rule_fires_on_its_firing_fixture_and_not_on_its_near_mis
         assert len(mine) == 1, f"{RULE} did not fire once on {FIRING} ({hook})"
         assert mine[0]["source"]["topic"]["system"] == "urn:pnet-cds:rule-catalog"
         assert "pembrolizumab" in mine[0]["summary"] and "gastrinoma" in mine[0]["summary"]
+        found = mine[0]["detail"].split("\n\n")[0]  # the condition's name and date, worded (never a Python repr)
+        assert found.startswith("**Found:**") and "Gastrinoma" in found and "(since 20" in found and "{" not in found
         assert all(c["source"]["topic"]["code"] != RULE for c in fire(app, checkout, NEAR_MISS, hook))
     assert fire(app, checkout, FIRING, "patient-view") == []  # a per-draft rule says nothing without a draft
 
