@@ -26,7 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from . import parameter_ranges
 from .terminology import YAML_LOADER
-from .when import describe, per_of, roles_in, windows_in
+from .when import describe, per_of, roles_in, variants_in, windows_in
 
 TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
 SUMMARY_LIMIT = 139
@@ -162,6 +162,9 @@ def _generate_trigger(path: Path, spec: CardSpec) -> None:
     missing = sorted(windows_in(spec.when) - set(spec.parameters))
     if missing:
         raise CardFileError(f"{path}: when: names windows that are not parameters: {missing}")
+    unknown = sorted(variants_in(spec.when) - set(spec.raw["variants"]))
+    if unknown:
+        raise CardFileError(f"{path}: when: names card variants the card file does not have: {unknown}")
 
 
 def load_cards(directory: Path) -> dict[str, CardSpec]:

@@ -2,7 +2,7 @@
 
 What "given with" a drug means (active order, any draft of this session, or an active statement), which
 temozolomide schedule a draft is on (rules 17, 18), which pancreatic neoplasm is a neuroendocrine carcinoma
-(by concept or by morphology), which is functional, and the latest blood pressure.
+(by concept or by morphology), which is functional, and the latest result alone or as a panel component.
 """
 
 from __future__ import annotations
@@ -217,22 +217,24 @@ def functional_conditions(ctx: RuleContext) -> list[dict]:
     return found
 
 
-def latest_systolic_bp(ctx: RuleContext, within: timedelta) -> dict | None:
-    """The newest final blood pressure within the window: an Observation coded systolic BP, or a BP panel
-    with a systolic component (a panel without one does not count)."""
-    systolic, panel = ctx.value_set("systolic-bp"), ctx.value_set("blood-pressure-panel")
+def latest_with_component(ctx: RuleContext, role: str, panel_role: str, within: timedelta | None) -> dict | None:
+    """The newest final result within the window (when given): an Observation coded in `role`, or a panel in
+    `panel_role` with a component coded in `role` (a panel without one does not count), e.g. a systolic blood
+    pressure alone or in a BP panel."""
+    wanted, panel = ctx.value_set(role), ctx.value_set(panel_role)
     candidates = []
     for observation in ctx.record.raw("Observation"):
         if observation.get("status") not in FINAL_RESULT:
             continue
         codes = codings(observation.get("code"))
         component_codes = [c for part in observation.get("component") or [] for c in codings(part.get("code"))]
-        if any(c in systolic for c in codes) or (any(c in panel for c in codes)
-                                                 and any(c in systolic for c in component_codes)):
+        if any(c in wanted for c in codes) or (any(c in panel for c in codes)
+                                               and any(c in wanted for c in component_codes)):
             candidates.append(observation)
     dated = [(effective_time(o), o) for o in candidates]
     recent = sorted(((when, o) for when, o in dated  # calendar days (RULES.md v2); a next-day date tolerated
-                     if when and when <= ctx.now + timedelta(days=1) and within_window(min(when, ctx.now), ctx.now, within)),
+                     if when and when <= ctx.now + timedelta(days=1)
+                     and (within is None or within_window(min(when, ctx.now), ctx.now, within))),
                     key=lambda item: item[0], reverse=True)
     for _, observation in recent:  # validate only the newest usable one
         if ctx.record.read([observation]):

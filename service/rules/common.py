@@ -311,6 +311,21 @@ def active_medications(ctx: RuleContext, value_set_id: str, statement_window: ti
     return events
 
 
+ORDER_ON_RECORD_STATUS = {"active", "on-hold", "completed", "stopped"}
+STATEMENT_ON_RECORD_STATUS = {"active", "completed", "intended", "on-hold", "stopped"}
+
+
+def medication_records(ctx: RuleContext, value_set_id: str) -> list[dict]:
+    """Every record that the patient had the drug, whatever its date: an order that was or is in force
+    (active, on-hold, completed, stopped), an administration (not entered in error), a statement (active,
+    completed, intended, on-hold, stopped). Drafts are not records (draft_medications). Matched by drug first;
+    only the matches are validated."""
+    raw = [r for r in ctx.record.raw("MedicationRequest") if r.get("status") in ORDER_ON_RECORD_STATUS]
+    raw += [a for a in ctx.record.raw("MedicationAdministration") if a.get("status") != "entered-in-error"]
+    raw += [s for s in ctx.record.raw("MedicationStatement") if s.get("status") in STATEMENT_ON_RECORD_STATUS]
+    return ctx.record.read([r for r in raw if is_drug(ctx, r, value_set_id)])
+
+
 def administrations(ctx: RuleContext, value_set_id: str, include_statements: bool = False) -> list[DoseEvent]:
     """Received a drug (history), newest first: completed administrations, completed orders (dated by
     validity end, else authoredOn) and, when asked, statements — each with its date (a partial date read
