@@ -199,7 +199,7 @@ def test_a_rule_with_both_when_and_a_python_module_is_refused():
     from pnet_cds.rules import load_rule
 
     with pytest.raises(AttributeError, match="both when: and"):
-        load_rule("gastrinoma-ppi-first", [{"drafted": {"role": "somatostatin-analogs"}}])
+        load_rule("prrt-course-schedule", [{"drafted": {"role": "lutetium-lu177-dotatate"}}])
 
 
 def test_a_per_patient_rule_must_not_start_with_drafted(tmp_path):

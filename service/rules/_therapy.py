@@ -15,7 +15,7 @@ from ..fhirtime import effective_time, parse_fhir_datetime, within_window
 from ..record import codings
 from ..terminology import ICDO3
 from ..units import convert
-from .common import (FINAL_RESULT, FUNCTIONAL_SETS, RuleContext, active_medications, as_dict, conditions_in,
+from .common import (FINAL_RESULT, RuleContext, active_medications, as_dict, conditions_in,
                      draft_medications, is_active_condition, is_drug)
 
 TEMOZOLOMIDE_PARTNERS = ("everolimus", "bevacizumab", "thalidomide")  # RULES.md rules 17, 18
@@ -202,18 +202,6 @@ def _morphologies(condition: dict) -> list[tuple[str, str | None]]:
             if system == ICDO3:
                 morphology, _, site = code.partition("-")
                 found.append((morphology.strip(), site.strip() or None))
-    return found
-
-
-OTHER_HORMONE_SYNDROME = "other-hormone-syndrome"
-
-
-def functional_conditions(ctx: RuleContext) -> list[dict]:
-    """Conditions naming a hormone syndrome: insulinoma, gastrinoma, VIPoma, glucagonoma, somatostatinoma (by
-    SNOMED CT or an ICD-10-CM neoplasm + E16.x pair), or another one (E16.8, carcinoid syndrome)."""
-    found = []
-    for role in FUNCTIONAL_SETS + (OTHER_HORMONE_SYNDROME,):  # roles every caller's card file declares
-        found += [c for c in conditions_in(ctx, role) if c not in found]
     return found
 
 
