@@ -54,11 +54,18 @@ def _arguments(when: list[Predicate]):
         yield from _arguments(_inner(name, args))
 
 
+# The roles a predicate reads without naming them: service concepts with one reading (each card that uses the
+# predicate must declare them under `uses:` all the same, so the prefetch asks for their codes).
+IMPLIED_ROLES = {"nec": ("neuroendocrine-carcinoma", "pnet"),
+                 "received_prrt": ("lutetium-lu177-dotatate", "prrt-procedure")}
+
+
 def roles_in(when: list[Predicate]) -> set[str]:
-    """Every role the predicates name (each must be declared under `uses:`)."""
+    """Every role the predicates name or imply (each must be declared under `uses:`)."""
     roles: set[str] = set()
-    for _, args in _arguments(when):
-        for key in ("role", "panel_role", "new_combination_with"):
+    for name, args in _arguments(when):
+        roles.update(IMPLIED_ROLES.get(name, ()))
+        for key in ("role", "panel_role", "new_combination_with", "all_of"):
             if key in args:
                 roles.update(role_list(args[key]))
         if "also" in args:
@@ -135,6 +142,9 @@ def _describe_lab(args: dict, uses: dict[str, str]) -> str:
     text = f"the latest final result in {_sets(args['role'], uses)}"
     if "panel_role" in args:
         text += f" (or a panel in {_sets(args['panel_role'], uses)} with such a component)"
+    if "all_of" in args:
+        text += (f" (or results in every one of {_sets(args['all_of'], uses).replace(' or ', ' and ')} on one "
+                 f"calendar date; a lone one does not count)")
     if "window" in args:
         text += f" is within `{args['window']}` days"
     else:
@@ -150,7 +160,7 @@ def _describe_lab(args: dict, uses: dict[str, str]) -> str:
         tests.append(f"is below `{args['below']}` {args['unit']} (converted through UCUM)")
     if tests:
         text += " and " + " and ".join(tests)
-    return text + _fact(args, "the result and its date")
+    return text + _fact(args, "the result, its date and the months since")
 
 
 _DESCRIBE = {
@@ -181,8 +191,15 @@ _DESCRIBE = {
     "ordered": lambda args, uses: (
         f"an order for a test or service in {_sets(args['role'], uses)} among the draft orders"
         + (f", or active and authored within `{args['window']}` days" if "window" in args else "")),
-    "nec": lambda args, uses: ("a pancreatic neuroendocrine carcinoma on record (code, or ICD-O-3 morphology with "
-                               "a pancreatic site)" + _fact(args, "its label")),
+    "among_drafts": lambda args, uses: (f"a draft order of this session (selected or not) for a drug or a test in "
+                                        f"{_sets(args['role'], uses)}"),
+    "received_prrt": lambda args, uses: (
+        f"the patient has received PRRT (`{uses['lutetium-lu177-dotatate']}` given or ordered and completed, or a "
+        f"completed procedure in `{uses['prrt-procedure']}` naming the agent)"
+        + _fact(args, "the last dose's date, the months since and the evidence")),
+    "nec": lambda args, uses: (f"a pancreatic neuroendocrine carcinoma on record (a code in "
+                               f"`{uses['neuroendocrine-carcinoma']}`, or its ICD-O-3 morphology, with a pancreatic site "
+                               f"or beside a neoplasm in `{uses['pnet']}`)" + _fact(args, "its label")),
     "not": lambda args, uses: f"not ({_describe(args, uses)})",
     "any": lambda args, uses: "any of (" + ", or ".join(_describe(item, uses) for item in args) + ")",
     "variant": lambda args, uses: (f"the card is `{args['then']}` when {_describe(args['if'], uses)}, "

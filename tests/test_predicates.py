@@ -109,7 +109,7 @@ def test_latest_lab_near_miss_older_than_the_window_still_hands_the_last_date(te
     held, found = check(ctx, {"latest_lab": {"role": "tsh", "fact": "last_tsh"}})  # no window: ever
     assert held and found.facts["last_tsh_date"] == "2026-04-20"
     held, found = check(context(terminology), {"latest_lab": {"role": "tsh", "fact": "last_tsh"}})
-    assert not held and found.facts == {"last_tsh": None, "last_tsh_date": None}
+    assert not held and found.facts == {"last_tsh": None, "last_tsh_date": None, "last_tsh_months": None}
 
 
 def test_latest_lab_below_and_above_range_use_the_labs_own_flag_or_range(terminology):
@@ -146,6 +146,61 @@ def test_latest_lab_with_a_panel_role_reads_a_component_of_the_panel(terminology
     assert check(context(terminology, [panel]), predicate)[0]
     no_systolic = {**panel, "component": [{"code": {"coding": [{"system": LOINC, "code": "8462-4"}]}}]}
     assert not check(context(terminology, [no_systolic]), predicate)[0]
+
+
+def test_latest_lab_names_a_partial_date_as_such_and_counts_months(terminology):
+    ctx = context(terminology, [lab(TSH, "2025-09", 2.1, "m[IU]/L")])
+    held, found = check(ctx, {"latest_lab": {"role": "tsh", "fact": "last_tsh"}})
+    assert held and found.facts["last_tsh_date"] == "date recorded only as 2025-09"
+    assert found.facts["last_tsh_months"] == 9
+
+
+HEMOGLOBIN, WBC, PLATELETS, CBC_PANEL = "718-7", "6690-2", "777-3", "57021-8"
+CBC = {"latest_lab": {"role": "cbc-panel", "all_of": ["hemoglobin", "leukocytes", "platelets"], "window": "window_days",
+                      "fact": "cbc"}}
+
+
+def test_latest_lab_all_of_counts_every_component_on_one_date(terminology):
+    same_day = [lab(HEMOGLOBIN, "2026-05-20", 12.0, "g/dL"), lab(WBC, "2026-05-20T08:00:00-05:00", 5.0, "10*3/uL"),
+                lab(PLATELETS, "2026-05-20", 200, "10*3/uL")]
+    held, found = check(context(terminology, same_day), CBC)
+    assert held and found.facts["cbc_date"] == "2026-05-20" and found.facts["cbc"].count(";") == 2
+    assert check(context(terminology, [lab(CBC_PANEL, "2026-05-25", 1, "1")]), CBC)[0]
+
+
+def test_latest_lab_all_of_near_miss_a_lone_component_or_two_dates(terminology):
+    assert not check(context(terminology, [lab(HEMOGLOBIN, "2026-05-20", 12.0, "g/dL")]), CBC)[0]
+    split = [lab(HEMOGLOBIN, "2026-05-20", 12.0, "g/dL"), lab(WBC, "2026-05-21", 5.0, "10*3/uL"),
+             lab(PLATELETS, "2026-05-20", 200, "10*3/uL")]
+    held, found = check(context(terminology, split), CBC)
+    assert not held and found.facts["cbc_date"] is None
+
+
+def test_among_drafts_reads_unselected_drafts_of_a_drug_or_a_test(terminology):
+    lutetium = med("MedicationRequest", "1999335", "draft")
+    ctx = context(terminology, drafts=[lutetium], hook="order-select")  # nothing selected
+    assert check(ctx, {"among_drafts": {"role": "lutetium-lu177-dotatate"}})[0]
+    assert check(context(terminology, drafts=[_service_request(TSH, "draft")]), {"among_drafts": {"role": "tsh"}})[0]
+    assert not check(context(terminology, [med("MedicationRequest", "1999335", "active")]),
+                     {"among_drafts": {"role": "lutetium-lu177-dotatate"}})[0]
+
+
+def test_received_prrt_hands_the_last_dose(terminology):
+    given = med("MedicationAdministration", "1999335", "completed", effectiveDateTime="2025-09-10")
+    held, found = check(context(terminology, [given]), {"received_prrt": {"fact": "prrt"}})
+    assert held and found.facts == {"prrt_date": "2025-09-10", "prrt_months": 8, "prrt_evidence": "administration"}
+    not_given = med("MedicationAdministration", "1999335", "not-done", effectiveDateTime="2025-09-10")
+    assert not check(context(terminology, [not_given]), {"received_prrt": {}})[0]
+
+
+def test_a_predicate_implying_a_role_needs_it_declared(tmp_path):
+    from pnet_cds.cards import CardFileError, load_card_file
+
+    source = (CARDS / "post-prrt-cbc-surveillance.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "post-prrt-cbc-surveillance.yaml"
+    path.write_text(source.replace("  prrt-procedure: prrt-procedure\n", "", 1), encoding="utf-8")
+    with pytest.raises(CardFileError, match=r"roles not declared under uses: \['prrt-procedure'\]"):
+        load_card_file(path)
 
 
 # --- ordered -------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..cards import Finding
-from ..fhirtime import FhirTime, effective_span, effective_time, parse_fhir_datetime, parse_fhir_time, within_window
+from ..fhirtime import (FhirTime, effective_span, effective_time, local_date, parse_fhir_datetime, parse_fhir_time,
+                        within_window)
 from ..hook_request import HookRequest
 from ..record import PatientRecord, codings, concept_text, display_of, reference_key
 from ..terminology import ICD10CM, CodeEntry, Terminology, ValueSet
@@ -516,6 +517,28 @@ def describe_result(observation: dict) -> str:
     if flags:
         text += f" [{', '.join(flags)}]"
     return text + (f" on {when.date().isoformat()}" if when else "")
+
+
+def panel_or_components(ctx: RuleContext, panel_role: str,
+                        component_roles: list[str]) -> list[tuple[FhirTime, list[dict]]]:
+    """When a panel was resulted, newest first, with the results that make it: each result of `panel_role`,
+    and each calendar date (or partial date) on which every one of `component_roles` was resulted (a lone
+    component is not the panel: RULES.md v2, a CBC is a CBC panel or hemoglobin + WBC + platelets of one date).
+    Results dated after today are ignored; on a tie a full date comes before a partial one."""
+    found = [(span, [o]) for o in observations(ctx, panel_role) if (span := effective_span(o))]
+    by_date: dict = {}
+    for role in component_roles:
+        for observation in observations(ctx, role):
+            span = effective_span(observation)
+            if span:
+                key = span.text if span.partial else local_date(span.earliest)
+                by_date.setdefault(key, {}).setdefault(role, (span, observation))
+    for seen in by_date.values():
+        if len(seen) == len(component_roles):
+            spans = [span for span, _ in seen.values()]
+            found.append((min(spans, key=lambda s: s.earliest), [o for _, o in seen.values()]))
+    return sorted((item for item in found if local_date(item[0].earliest) <= local_date(ctx.now)),
+                  key=lambda item: (item[0].earliest, not item[0].partial), reverse=True)
 
 
 # --- orders on record ---------------------------------------------------------------------------------

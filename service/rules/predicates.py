@@ -22,7 +22,10 @@ no Python module.
       - active_order: {role: somatostatin-analogs, formulation: long-acting, fact: ssa}
       - recorded: {role: octreotide, formulation: [short-acting, unknown]}
       - latest_lab: {role: tsh, window: tsh_window_days, range: below, at_least: p, below: p, unit: mL/min}
+      - latest_lab: {role: cbc-panel, all_of: [hemoglobin, leukocytes, platelets]}   # a panel, or all on one date
       - ordered: {role: tsh, window: p}     # a draft order, or (window) an active one authored within it
+      - among_drafts: {role: lutetium-lu177-dotatate}   # any draft of this session, selected or not
+      - received_prrt: {fact: last_prrt}    # PRRT given (common.prrt_history): date, months since, evidence
       - variant: {if: P, then: functional, else: nonfunctional}   # never fails: which card variant
 
 AND semantics, in order (the first failing predicate stops, as the hand-written rules did); `not`, `any`,
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..cards import Finding
-from ..fhirtime import format_date, parse_fhir_time, within_window
+from ..fhirtime import effective_span, format_date, months_between, parse_fhir_time, within_window
 from ..record import reference_key
 from ..units import convert
 from ..when import Predicate, check_shape, role_list
@@ -47,8 +50,8 @@ from ._renewal import combination_is_new, new_starts
 from ._therapy import given_with, latest_with_component, nec_conditions
 from .common import (RuleContext, active_medications, condition_label, conditions_in, describe_result,
                      draft_medications, draft_service_requests, drug_name, has_pnet, is_above_range, is_below_range,
-                     latest_observation, medication_records, result_time, service_requests, ssa_formulation,
-                     triggering_medication_drafts)
+                     latest_observation, medication_records, panel_or_components, prrt_history, service_requests,
+                     ssa_formulation, triggering_medication_drafts)
 
 PENDING_ORDER = {"active", "on-hold"}
 
@@ -159,18 +162,36 @@ def _recorded(ctx: RuleContext, args: dict, found: Found) -> bool:
 
 def _latest_lab(ctx: RuleContext, args: dict, found: Found) -> bool:
     """The latest final result of the role (within the window when named; with `panel_role`, also a panel
-    with a component of the role), and, when asked, below / above its own reference range, at least or below
-    a parameter threshold in `unit` (converted through UCUM). Facts (None without a result): the result
-    described, and `<fact>_date`."""
+    with a component of the role; with `all_of`, also every one of those roles resulted on one date), and, when
+    asked, below / above its own reference range, at least or below a parameter threshold in `unit` (converted
+    through UCUM). Facts (None without a result): the result(s) described, `<fact>_date` (a partial date
+    named as such) and `<fact>_months` (whole months since)."""
+    if "all_of" in args:
+        return _latest_panel(ctx, args, found)
     within = ctx.days(args["window"]) if "window" in args else None
     if "panel_role" in args:
         result = latest_with_component(ctx, args["role"], args["panel_role"], within)
     else:
         result = latest_observation(ctx, args["role"], within=within)
-    if args.get("fact"):
-        found.facts[args["fact"]] = describe_result(result) if result else None
-        found.facts[f"{args['fact']}_date"] = format_date(result_time(ctx, result)) if result else None
+    _lab_facts(ctx, args, found, effective_span(result) if result else None, [result] if result else [])
     return result is not None and _meets(ctx, args, result)
+
+
+def _latest_panel(ctx: RuleContext, args: dict, found: Found) -> bool:
+    """A panel result, or its components resulted on one date (the procedural reading in common.py)."""
+    resulted = panel_or_components(ctx, args["role"], role_list(args["all_of"]))
+    span, results = resulted[0] if resulted else (None, [])
+    _lab_facts(ctx, args, found, span, results)
+    if span is None:
+        return False
+    return "window" not in args or within_window(min(span.earliest, ctx.now), ctx.now, ctx.days(args["window"]))
+
+
+def _lab_facts(ctx: RuleContext, args: dict, found: Found, span, results: list[dict]) -> None:
+    if args.get("fact"):
+        found.facts[args["fact"]] = "; ".join(describe_result(r) for r in results) or None
+        found.facts[f"{args['fact']}_date"] = span.describe() if span else None
+        found.facts[f"{args['fact']}_months"] = months_between(span.earliest, ctx.now) if span else None
 
 
 def _meets(ctx: RuleContext, args: dict, result: dict) -> bool:
@@ -216,6 +237,23 @@ def _authored_within(ctx: RuleContext, order: dict, window) -> bool:
     return bool(authored and within_window(min(authored.earliest, ctx.now), ctx.now, window))
 
 
+def _among_drafts(ctx: RuleContext, args: dict, found: Found) -> bool:
+    """A draft order of this session (selected or not) for a drug or a test / service of the role."""
+    return any(draft_medications(ctx, role) or draft_service_requests(ctx, role) for role in role_list(args["role"]))
+
+
+def _received_prrt(ctx: RuleContext, args: dict, found: Found) -> bool:
+    """The patient has received PRRT (the procedural reading in common.prrt_history). Facts: the last dose's
+    date (`<fact>_date`, a partial date named as such), whole months since (`<fact>_months`), and what
+    recorded it (`<fact>_evidence`)."""
+    doses = prrt_history(ctx)
+    if doses and args.get("fact"):
+        found.facts.update({f"{args['fact']}_date": doses[0].date_text,
+                            f"{args['fact']}_months": months_between(doses[0].when, ctx.now),
+                            f"{args['fact']}_evidence": doses[0].evidence})
+    return bool(doses)
+
+
 def _nec(ctx: RuleContext, args: dict, found: Found) -> bool:
     """A pancreatic neuroendocrine carcinoma on record (the procedural reading in _therapy)."""
     nec = nec_conditions(ctx)
@@ -248,6 +286,8 @@ _PREDICATES: dict[str, Callable[[RuleContext, object, Found], bool]] = {
     "latest_lab": _latest_lab,
     "ordered": _ordered,
     "nec": _nec,
+    "among_drafts": _among_drafts,
+    "received_prrt": _received_prrt,
     "not": lambda ctx, args, found: not holds(ctx, args, Found()),
     "any": _any,
     "variant": _variant,
