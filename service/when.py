@@ -169,10 +169,10 @@ _DESCRIBE = {
     "condition": lambda args, uses: (f"an active condition in {_sets(args['role'], uses)}"
                                      + _fact(args, "its label")),
     "flag": lambda args, uses: (
-        f"(the card says whether a condition in value set `{uses[args['role']]}` is active)" if "role" in args
+        f"(the card says whether a condition in {_sets(args['role'], uses)} is active)" if "role" in args
         else f"(the card says as `{args['fact']}` whether {_describe(args['holds'], uses)})"),
     "named": lambda args, uses: f"{_describe(args['holds'], uses)} (the card says so as `{args['fact']}`)",
-    "label": lambda args, uses: f"(the card names the active conditions in value set `{uses[args['role']]}`)",
+    "label": lambda args, uses: f"(the card names the active conditions in {_sets(args['role'], uses)})",
     "on_drug": lambda args, uses: (
         f"on a drug in {_sets(args['role'], uses)} (an active order, or given or taken within "
         f"`{args['window']}` days{', or among this session’s draft orders' if args.get('drafts') else ''})"),

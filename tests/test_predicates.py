@@ -403,3 +403,20 @@ def test_a_card_naming_a_variant_it_does_not_have_stops_start_up(tmp_path):
     path.write_text(source.replace("then: functional", "then: functionnal", 1), encoding="utf-8")
     with pytest.raises(CardFileError, match=r"variants the card file does not have: \['functionnal'\]"):
         load_card_file(path)
+
+
+def test_the_schema_the_evaluator_and_the_describer_know_the_same_predicates():
+    from pnet_cds.rules.predicates import _PREDICATES
+    from pnet_cds.when import _DESCRIBE
+
+    in_schema = set(card_file_schema()["$defs"]["predicate"]["properties"])
+    assert in_schema == set(_PREDICATES) | {"drafted"} == set(_DESCRIBE)
+
+
+def test_role_lists_are_described_wherever_the_schema_allows_them():
+    uses = {"a": "set-a", "b": "set-b"}
+    for predicate in ({"flag": {"role": ["a", "b"], "fact": "x"}}, {"label": {"role": ["a", "b"], "fact": "x"}},
+                      {"condition": {"role": ["a", "b"]}}, {"given_with": {"role": ["a", "b"]}},
+                      {"on_drug": {"role": ["a", "b"], "window": "w"}}, {"ordered": {"role": ["a", "b"]}}):
+        text = describe([predicate], uses)
+        assert "`set-a`" in text and "`set-b`" in text, text
