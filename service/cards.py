@@ -4,8 +4,9 @@ A card file holds everything a clinical informaticist reviews: wording, indicato
 reasons, suggestions (real FHIR resources, as templates), every number the logic uses (`parameters`), and
 the fixture cases. Templates are Jinja2 (sandboxed, strict): `{{ last_cbc_date }}` is a fact the rule's
 finding carries. Patient-supplied text is escaped for markdown in `detail`, so a resource cannot inject
-links or HTML into a card. A string that is only `{{ fact }}` inside a suggestion resource is replaced by
-the fact's value as is (an object, a list, a number).
+links or HTML into a card. Rules hand over facts as data and the card file words them, with the filters of
+card_filters.py (`lab_result`, `bullets`, `conditions`). A string that is only `{{ fact }}` inside a
+suggestion resource is replaced by the fact's value as is (an object, a list, a number).
 """
 
 from __future__ import annotations
@@ -25,25 +26,18 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import parameter_ranges
+from .card_filters import FILTERS
+from .markdown import Markdown, escape_markdown
 from .terminology import YAML_LOADER
 from .when import describe, per_of, roles_in, variants_in, windows_in
 
 TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
 SUMMARY_LIMIT = 139
 _NATIVE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}$")
-# Enough to stop emphasis, code, links/images, HTML and tables from patient text; parentheses stay readable.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 class CardFileError(ValueError):
     """A card file is invalid; the message names the file, the place and how to fix it."""
-
-
-def escape_markdown(value: Any) -> Any:
-    """Escape markdown/HTML syntax in text that came from patient data; other values pass unchanged."""
-    if isinstance(value, str):
-        return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
-    return value
 
 
 def _finalize_markdown(value: Any) -> Any:
@@ -52,14 +46,10 @@ def _finalize_markdown(value: Any) -> Any:
     return escape_markdown(value)
 
 
-class Markdown(str):
-    """Text the service itself wrote as markdown (a list of values, say): not escaped again."""
-
-
 _PLAIN = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 _MARKDOWN = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_finalize_markdown)
-for _env in (_PLAIN, _MARKDOWN):
-    _env.filters["md"] = escape_markdown
+for _env in (_PLAIN, _MARKDOWN):  # the card files' filters (card_filters.py), registered once
+    _env.filters.update(FILTERS, md=escape_markdown)
 
 
 @dataclass
@@ -133,6 +123,10 @@ def load_card_file(path: Path) -> CardSpec:
     )
     if spec.when:
         _generate_trigger(path, spec)
+    undeclared = sorted(parameter_roles(spec.parameters) - set(spec.uses))
+    if undeclared:
+        raise CardFileError(f"{path}: parameters name roles not declared under uses: {undeclared} (declare "
+                            f"each as `role: value-set-id`)")
     range_problems = parameter_ranges.range_problems(spec.parameter_ranges, spec.parameters)
     if range_problems:
         raise CardFileError(f"{path}: " + "; ".join(range_problems))
@@ -165,6 +159,18 @@ def _generate_trigger(path: Path, spec: CardSpec) -> None:
     unknown = sorted(variants_in(spec.when) - set(spec.raw["variants"]))
     if unknown:
         raise CardFileError(f"{path}: when: names card variants the card file does not have: {unknown}")
+
+
+def parameter_roles(parameters: dict) -> set[str]:
+    """The roles the parameters name: the items of every `<name>_roles` list and the keys of every
+    `<name>_by_role` map (issue 13: a value set is named in a card file only under `uses:`)."""
+    roles = set()
+    for name, value in parameters.items():
+        if name.endswith("_roles") and isinstance(value, list):
+            roles.update(value)
+        elif name.endswith("_by_role") and isinstance(value, dict):
+            roles.update(value)
+    return roles
 
 
 def load_cards(directory: Path) -> dict[str, CardSpec]:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .. import card_filters
 from ..cards import Finding
 from ..fhirtime import (FhirTime, effective_span, effective_time, local_date, parse_fhir_datetime, parse_fhir_time,
                         within_window)
@@ -24,7 +25,8 @@ ORDER_INTENTS = {"order", "plan", "original-order", "reflex-order", "filler-orde
 FINAL_RESULT = {"final", "amended", "corrected"}
 LOW_FLAGS = {"L", "LL", "LU"}
 HIGH_FLAGS = {"H", "HH", "HU"}
-FUNCTIONAL_SETS = ("insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")
+FUNCTIONAL_SETS = ("insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")  # roles, as declared
+SCOPE_ROLES = ("pnet", *FUNCTIONAL_SETS)  # the roles has_pnet reads: a pNET of any kind, functional ones included
 
 
 class UndeclaredRole(LookupError):
@@ -75,8 +77,23 @@ class DoseEvent:
 
     @property
     def date_text(self) -> str:
-        """"2026-05-10", or "date recorded only as 2026-05" (RULES.md "Partial dates")."""
-        return self.span.describe() if self.span else self.when.date().isoformat()
+        """"2026-05-10", or "date recorded only as 2026-05" (RULES.md "Partial dates"): the card filter
+        `recorded_date` of `recorded` (kept for callers that need the text outside a card)."""
+        return card_filters.recorded_date(self.recorded)
+
+    @property
+    def recorded(self) -> str:
+        """The date as recorded, a fact for the card's `recorded_date` filter: "2026-05-10", or a partial
+        date as written ("2026-05")."""
+        return recorded_date(self.span) or self.when.date().isoformat()
+
+
+def recorded_date(span: FhirTime | None) -> str | None:
+    """A recorded date as a fact for the card's `recorded_date` filter: its day ("2026-05-10"), or a partial
+    date as written ("2026-05", "2025"); None without a date."""
+    if span is None:
+        return None
+    return span.text if span.partial else span.earliest.date().isoformat()
 
 
 def dated_event(ctx: "RuleContext", span: FhirTime | None, resource: dict, evidence: str) -> DoseEvent | None:
@@ -138,22 +155,29 @@ def has_condition(ctx: RuleContext, role: str) -> bool:
 
 
 def has_pnet(ctx: RuleContext) -> bool:
-    """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind. The one reading of
-    value sets by id outside a card's `uses:`: the scope is the service's, not a rule's."""
+    """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind, read through the roles
+    of SCOPE_ROLES, which every card file of a rule that judges scope declares under `uses:` (the roles are
+    resolved on every call, so a card that lacks one fails whichever rule asks first)."""
+    sets = [ctx.value_set(role) for role in SCOPE_ROLES]
     if "has_pnet" not in ctx.record.memo:
-        sets = [ctx.terminology[name] for name in ("pnet", *FUNCTIONAL_SETS) if name in ctx.terminology.value_sets]
         ctx.record.memo["has_pnet"] = any(_conditions_in_set(ctx, value_set) for value_set in sets)
     return ctx.record.memo["has_pnet"]
 
 
-def condition_label(conditions: list[dict]) -> str:
-    """Display text of conditions for card detail ("Malignant insulinoma (onset 2024-03-01)")."""
-    labels = []
+def condition_facts(conditions: list[dict]) -> list[dict]:
+    """Conditions as the facts a card words (`{{ found | conditions }}`, card_filters.py): each one's display
+    name and the date it is active since (onset, else recorded date), or None."""
+    found = []
     for condition in conditions:
-        label = display_of(condition.get("code"), "condition")
         onset = parse_fhir_datetime(condition.get("onsetDateTime") or condition.get("recordedDate"))
-        labels.append(f"{label} (since {onset.date().isoformat()})" if onset else label)
-    return "; ".join(labels)
+        found.append({"name": display_of(condition.get("code"), "condition"), "since": _date(onset)})
+    return found
+
+
+def condition_label(conditions: list[dict]) -> str:
+    """Display text of conditions ("Malignant insulinoma (since 2024-03-01)"): the card filter `conditions` of
+    `condition_facts` (kept for the rules that still hand over the text)."""
+    return card_filters.conditions(condition_facts(conditions))
 
 
 # --- drugs --------------------------------------------------------------------------------------------
@@ -495,28 +519,43 @@ def _same_unit(bound: dict, unit: str) -> bool:
     return not bound_unit or not unit or bound_unit == unit
 
 
-def describe_result(observation: dict) -> str:
-    """"Potassium 2.9 mmol/L (ref 3.5–5.1) on 2026-05-28" for card detail."""
-    name = display_of(observation.get("code"), "result")
+def result_facts(observation: dict) -> dict:
+    """A lab result as the facts a card words (`{{ result | lab_result }}`, card_filters.py): name, value
+    (with its comparator: ">60" must not read as 60) and unit, or the coded value; the first reference range
+    with a bound (or its text); the L/H interpretation flags; the date. `converted` is the rule's to fill."""
     measured = quantity(observation)
-    comparator = as_dict(observation.get("valueQuantity")).get("comparator") or ""  # ">60" must not read as 60
-    value = (f"{comparator}{measured[0]:g} {measured[1]}".strip() if measured
-             else display_of(observation.get("valueCodeableConcept"), ""))
-    ranges = []
+    return {
+        "name": display_of(observation.get("code"), "result"),
+        "value": measured[0] if measured else None,
+        "comparator": as_dict(observation.get("valueQuantity")).get("comparator") or "",
+        "unit": measured[1] if measured else "",
+        "coded_value": "" if measured else display_of(observation.get("valueCodeableConcept"), ""),
+        "range": _first_range(observation),
+        "flags": sorted(interpretation_flags(observation) & (LOW_FLAGS | HIGH_FLAGS)),
+        "date": _date(effective_time(observation)),
+        "converted": None,
+    }
+
+
+def _first_range(observation: dict) -> dict | None:
+    """The first reference range with a low or high bound (`{low, high}`) or a text (`{text}`), or None."""
     for reference in observation.get("referenceRange") or []:
         low, high = (reference.get("low") or {}).get("value"), (reference.get("high") or {}).get("value")
         if low is not None or high is not None:
-            ranges.append(f"ref {'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}")
-        elif reference.get("text"):
-            ranges.append(f"ref {reference['text']}")
-    when = effective_time(observation)
-    flags = sorted(interpretation_flags(observation) & (LOW_FLAGS | HIGH_FLAGS))
-    text = f"{name} {value}"
-    if ranges:
-        text += f" ({ranges[0]})"
-    if flags:
-        text += f" [{', '.join(flags)}]"
-    return text + (f" on {when.date().isoformat()}" if when else "")
+            return {"low": low, "high": high}
+        if reference.get("text"):
+            return {"text": reference["text"]}
+    return None
+
+
+def _date(when: datetime | None) -> str | None:
+    return when.date().isoformat() if when else None
+
+
+def describe_result(observation: dict) -> str:
+    """"Potassium 2.9 mmol/L (ref 3.5–5.1) on 2026-05-28": the card filter `lab_result` of `result_facts`
+    (kept for callers that need the text outside a card)."""
+    return card_filters.lab_result(result_facts(observation))
 
 
 def panel_or_components(ctx: RuleContext, panel_role: str,

@@ -6,12 +6,11 @@ Not for a patient with an active insulinoma: there the rise in glucose is what e
 
 from __future__ import annotations
 
-from ..cards import Finding, Markdown, escape_markdown
+from ..cards import Finding
 from ..record import reference_key
 from ..units import glucose_mg_per_dl, hba1c_percent
-from .common import (RuleContext, condition_label, conditions_in, describe_result, draft_service_requests,
-                     drug_name, has_pnet, latest_observation, quantity, service_requests,
-                     triggering_medication_drafts)
+from .common import (RuleContext, condition_facts, conditions_in, draft_service_requests, drug_name, has_pnet,
+                     latest_observation, quantity, result_facts, service_requests, triggering_medication_drafts)
 from ._renewal import new_starts
 
 
@@ -20,41 +19,36 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     if not drafts or not has_pnet(ctx) or conditions_in(ctx, "insulinoma"):
         return []
     evidence = _hyperglycemia_evidence(ctx)
-    if not evidence:
+    if not any(evidence.values()):
         return []
-    lines = "\n".join(f"- {escape_markdown(line)}" for line in evidence)
     return [Finding(facts={
-        "drug": drug_name(ctx, draft), "draft_ref": reference_key(draft), "evidence": Markdown(lines),
-        "hba1c_due": _hba1c_due(ctx),
+        "drug": drug_name(ctx, draft), "draft_ref": reference_key(draft), **evidence, "hba1c_due": _hba1c_due(ctx),
     }) for draft in drafts]
 
 
-def _hyperglycemia_evidence(ctx: RuleContext) -> list[str]:
-    """What shows diabetes / hyperglycemia, as lines for the card; empty when nothing does."""
-    evidence = []
+def _hyperglycemia_evidence(ctx: RuleContext) -> dict:
+    """What shows diabetes / hyperglycemia, as facts for the card: `diabetes` (the conditions), `hba1c` and
+    `glucose` (a result at or above its threshold, with its value converted when measured in another unit);
+    each None when it shows nothing."""
     diabetes = conditions_in(ctx, "diabetes")
-    if diabetes:
-        evidence.append(f"Diabetes mellitus on the problem list: {condition_label(diabetes)}")
     window = ctx.days("lab_window_days")
     hba1c = latest_observation(ctx, "hba1c", within=window)
-    percent = _converted(hba1c, hba1c_percent)
-    if percent is not None and percent >= float(ctx.params["hba1c_threshold_percent"]):
-        evidence.append(_with_conversion(describe_result(hba1c), hba1c, percent, "%"))
     glucose = latest_observation(ctx, "fasting-glucose", within=window)
-    mg_dl = _converted(glucose, glucose_mg_per_dl)
-    if mg_dl is not None and mg_dl >= float(ctx.params["fasting_glucose_threshold_mg_dl"]):
-        evidence.append(_with_conversion(describe_result(glucose), glucose, mg_dl, "mg/dL"))
-    return evidence
+    return {
+        "diabetes": condition_facts(diabetes) if diabetes else None,
+        "hba1c": _at_or_above(hba1c, hba1c_percent, "%", float(ctx.params["hba1c_threshold_percent"])),
+        "glucose": _at_or_above(glucose, glucose_mg_per_dl, "mg/dL",
+                                float(ctx.params["fasting_glucose_threshold_mg_dl"])),
+    }
 
 
-def _converted(observation: dict | None, convert) -> float | None:
+def _at_or_above(observation: dict | None, convert, unit: str, threshold: float) -> dict | None:
+    """The result's facts when its value, converted into `unit`, is at or above `threshold`; else None."""
     measured = quantity(observation) if observation else None
-    return convert(*measured) if measured else None
-
-
-def _with_conversion(text: str, observation: dict, value: float, unit: str) -> str:
-    measured_unit = quantity(observation)[1]
-    return text if measured_unit == unit else f"{text} (= {value:.3g} {unit})"
+    value = convert(*measured) if measured else None
+    if value is None or value < threshold:
+        return None
+    return {**result_facts(observation), "converted": None if measured[1] == unit else {"value": value, "unit": unit}}
 
 
 def _hba1c_due(ctx: RuleContext) -> bool:

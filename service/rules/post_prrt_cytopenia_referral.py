@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..cards import Finding, Markdown, escape_markdown
+from ..cards import Finding
 from ..fhirtime import effective_time, format_date, months_between, parse_fhir_datetime, within_window
 from ..units import convert
-from .common import (RuleContext, describe_result, draft_service_requests, interpretation_flags, is_below_range,
-                     latest_observation, quantity, service_requests)
+from .common import (RuleContext, draft_service_requests, interpretation_flags, is_below_range, latest_observation,
+                     quantity, result_facts, service_requests)
 from ._prrt import course_doses, lutetium_doses
 
 REFERRAL = "hematology-referral"
@@ -31,7 +31,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     if not doses:
         return []
     first_dose = doses[-1].when.date()
-    labels = ctx.params["cytopenia_labs"]
+    labels = ctx.params["cytopenia_label_by_role"]
     low = {label: result for lab, label in labels.items()
            if (result := latest_observation(ctx, lab)) is not None
            and effective_time(result).date() > first_dose and is_below_range(result)}
@@ -44,13 +44,13 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     quiet_dose = _quiet_window_dose(ctx)
     if quiet_dose and not severe:
         return []
-    lines = "\n".join(f"- {escape_markdown(describe_result(result))}" for result in low.values())
     return [Finding(facts={
-        "low_labs": ", ".join(low), "low_results": Markdown(lines), "low_since": since.isoformat(),
+        "low_labs": list(low), "low_results": [result_facts(result) for result in low.values()],
+        "low_since": since.isoformat(),
         "last_prrt_date": format_date(doses[0].when), "months_since_prrt": months_between(doses[0].when, ctx.now),
         "prrt_evidence": doses[0].evidence, "doses_given": len(doses),
-        "severe_labs": ", ".join(severe.values()) or None,
-        "quiet_dose_date": quiet_dose.date_text if quiet_dose else None})]
+        "severe_labs": list(severe.values()),
+        "quiet_dose_date": quiet_dose.recorded if quiet_dose else None})]
 
 
 def _quiet_window_dose(ctx: RuleContext):
@@ -60,11 +60,11 @@ def _quiet_window_dose(ctx: RuleContext):
 
 
 def is_severe(ctx: RuleContext, lab: str, observation: dict) -> bool:
-    """Flagged critical low (LL), or CTCAE v5 grade 3 or worse by the card file's `ctcae_grade_3_below`
-    (value set → [threshold, UCUM unit]); a value whose unit cannot be converted is judged by its flag only."""
+    """Flagged critical low (LL), or CTCAE v5 grade 3 or worse by the card file's `ctcae_grade_3_below_by_role`
+    (role → [threshold, UCUM unit]); a value whose unit cannot be converted is judged by its flag only."""
     if "LL" in interpretation_flags(observation):
         return True
-    threshold = ctx.params["ctcae_grade_3_below"].get(lab)
+    threshold = ctx.params["ctcae_grade_3_below_by_role"].get(lab)
     measured = quantity(observation)
     if not threshold or not measured:
         return False

@@ -51,7 +51,7 @@ from ._therapy import given_with, latest_with_component, nec_conditions
 from .common import (RuleContext, active_medications, condition_label, conditions_in, describe_result,
                      draft_medications, draft_service_requests, drug_name, has_pnet, is_above_range, is_below_range,
                      latest_observation, medication_records, panel_or_components, prrt_history, service_requests,
-                     ssa_formulation, triggering_medication_drafts)
+                     recorded_date, ssa_formulation, triggering_medication_drafts)
 
 PENDING_ORDER = {"active", "on-hold"}
 
@@ -164,8 +164,8 @@ def _latest_lab(ctx: RuleContext, args: dict, found: Found) -> bool:
     """The latest final result of the role (within the window when named; with `panel_role`, also a panel
     with a component of the role; with `all_of`, also every one of those roles resulted on one date), and, when
     asked, below / above its own reference range, at least or below a parameter threshold in `unit` (converted
-    through UCUM). Facts (None without a result): the result(s) described, `<fact>_date` (a partial date
-    named as such) and `<fact>_months` (whole months since)."""
+    through UCUM). Facts (None without a result): the result(s) described, `<fact>_date` (as recorded: "2025-09"
+    for a partial date, for the card's `recorded_date` filter) and `<fact>_months` (whole months since)."""
     if "all_of" in args:
         return _latest_panel(ctx, args, found)
     within = ctx.days(args["window"]) if "window" in args else None
@@ -190,7 +190,7 @@ def _latest_panel(ctx: RuleContext, args: dict, found: Found) -> bool:
 def _lab_facts(ctx: RuleContext, args: dict, found: Found, span, results: list[dict]) -> None:
     if args.get("fact"):
         found.facts[args["fact"]] = "; ".join(describe_result(r) for r in results) or None
-        found.facts[f"{args['fact']}_date"] = span.describe() if span else None
+        found.facts[f"{args['fact']}_date"] = recorded_date(span)  # worded by the card's recorded_date filter
         found.facts[f"{args['fact']}_months"] = months_between(span.earliest, ctx.now) if span else None
 
 
@@ -244,11 +244,11 @@ def _among_drafts(ctx: RuleContext, args: dict, found: Found) -> bool:
 
 def _received_prrt(ctx: RuleContext, args: dict, found: Found) -> bool:
     """The patient has received PRRT (the procedural reading in common.prrt_history). Facts: the last dose's
-    date (`<fact>_date`, a partial date named as such), whole months since (`<fact>_months`), and what
+    date (`<fact>_date`, as recorded, for the `recorded_date` filter), whole months since (`<fact>_months`), and what
     recorded it (`<fact>_evidence`)."""
     doses = prrt_history(ctx)
     if doses and args.get("fact"):
-        found.facts.update({f"{args['fact']}_date": doses[0].date_text,
+        found.facts.update({f"{args['fact']}_date": doses[0].recorded,
                             f"{args['fact']}_months": months_between(doses[0].when, ctx.now),
                             f"{args['fact']}_evidence": doses[0].evidence})
     return bool(doses)

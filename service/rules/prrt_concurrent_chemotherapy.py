@@ -28,11 +28,11 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
         chemotherapy = _current_chemotherapy(ctx, planned_date(ctx, lutetium[0]))
         if chemotherapy:
             return [Finding("lutetium-on-chemotherapy", {"drug": drug_name(ctx, lutetium[0]),
-                                                         "chemotherapy": "; ".join(chemotherapy)})]
+                                                         "chemotherapy": chemotherapy})]
     chemotherapy_drafts = triggering_medication_drafts(ctx, CYTOTOXIC)
     if not chemotherapy_drafts:
         return []
-    names = ", ".join(drug_name(ctx, draft) for draft in chemotherapy_drafts)
+    names = [drug_name(ctx, draft) for draft in chemotherapy_drafts]
     planned = min(planned_date(ctx, draft) for draft in chemotherapy_drafts)
     found = _course_finding(ctx, names, planned)
     if found:
@@ -40,11 +40,11 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     drafted_lutetium = draft_medications(ctx, LUTETIUM)  # order-select: drafted but not selected
     if drafted_lutetium and in_prrt_scope(ctx):
         return [Finding("lutetium-on-chemotherapy", {"drug": drug_name(ctx, drafted_lutetium[0]),
-                                                     "chemotherapy": f"{names} (among the draft orders)"})]
+                                                     "chemotherapy": [_drafted(names)]})]
     return []
 
 
-def _course_finding(ctx: RuleContext, names: str, planned: datetime) -> Finding | None:
+def _course_finding(ctx: RuleContext, names: list[str], planned: datetime) -> Finding | None:
     """A Lu-177 dose of the current course within the course window before the planned date."""
     course = current_course(ctx, planned)
     window = ctx.days("course_in_progress_days")
@@ -52,22 +52,26 @@ def _course_finding(ctx: RuleContext, names: str, planned: datetime) -> Finding 
         return None
     last = course.doses[0]
     days = whole_days(last.when, planned)
-    facts = {"drug": names, "last_prrt_date": last.date_text, "days_since": days, "weeks_since": days // 7,
+    facts = {"drugs": names, "last_prrt_date": last.recorded, "days_since": days, "weeks_since": days // 7,
              "prrt_evidence": last.evidence, "doses_given": len(course.doses), "planned_date": format_date(planned)}
     completed = len(course.doses) >= int(ctx.params["total_doses"])
     return Finding("course-completed" if completed else "chemotherapy-during-prrt", facts)
 
 
-def _current_chemotherapy(ctx: RuleContext, planned: datetime) -> list[str]:
-    """'drug (evidence date)' for each cytotoxic the patient is on at the planned date, or drafted alongside."""
+def _current_chemotherapy(ctx: RuleContext, planned: datetime) -> list[dict]:
+    """Each cytotoxic the patient is on at the planned date (`drugs`, `evidence`, `date`), newest first, then
+    those drafted alongside (evidence "draft order", no date); each once."""
     window = ctx.days("chemotherapy_recent_days")
     events = [e for e in active_medications(ctx, CYTOTOXIC, statement_window=window)
               if e.evidence == "active order" or within_window(e.when, planned, window)]
-    described = [_describe(ctx, event) for event in sorted(events, key=lambda e: e.when, reverse=True)]
-    described += [f"{drug_name(ctx, draft)} (among the draft orders)" for draft in draft_medications(ctx, CYTOTOXIC)]
-    return list(dict.fromkeys(described))
+    found = [_on(ctx, event) for event in sorted(events, key=lambda e: e.when, reverse=True)]
+    found += [_drafted([drug_name(ctx, draft)]) for draft in draft_medications(ctx, CYTOTOXIC)]
+    return [item for index, item in enumerate(found) if item not in found[:index]]
 
 
-def _describe(ctx: RuleContext, event: DoseEvent) -> str:
-    when = "since" if event.evidence in ("active order", "active statement") else "on"
-    return f"{drug_name(ctx, event.resource)} ({event.evidence} {when} {event.date_text})"
+def _on(ctx: RuleContext, event: DoseEvent) -> dict:
+    return {"drugs": [drug_name(ctx, event.resource)], "evidence": event.evidence, "date": event.recorded}
+
+
+def _drafted(names: list[str]) -> dict:
+    return {"drugs": names, "evidence": "draft order", "date": None}

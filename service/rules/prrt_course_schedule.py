@@ -46,14 +46,14 @@ def _course_facts(ctx: RuleContext, course: Course, planned) -> dict:
     doses = course.doses
     facts = {"doses_given": len(doses), "dose_number": len(doses) + 1, "retreatment": course.retreatment,
              "previous_course_doses": len(course.previous),
-             "previous_course_last": course.previous[0].date_text if course.previous else None,
-             "previous_course_first": course.previous[-1].date_text if course.previous else None,
+             "previous_course_last": course.previous[0].recorded if course.previous else None,
+             "previous_course_first": course.previous[-1].recorded if course.previous else None,
              "previous_date": None, "days_since": None, "weeks_since": None, "previous_evidence": None,
              "first_date": None, "due_date": None, "previous_partial": False}
     if doses:
         days = whole_days(doses[0].when, planned)
-        facts.update({"previous_date": doses[0].date_text, "days_since": days, "weeks_since": days // 7,
-                      "previous_evidence": doses[0].evidence, "first_date": doses[-1].date_text,
+        facts.update({"previous_date": doses[0].recorded, "days_since": days, "weeks_since": days // 7,
+                      "previous_evidence": doses[0].evidence, "first_date": doses[-1].recorded,
                       "previous_partial": doses[0].partial,
                       "due_date": format_date(doses[0].when + ctx.days("dose_interval_days"))})
     facts["too_soon"] = bool(doses) and facts["days_since"] < int(ctx.params["dose_interval_days"])

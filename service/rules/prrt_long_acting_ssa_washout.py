@@ -70,7 +70,7 @@ def _dose_findings(ctx: RuleContext, planned: datetime) -> list[tuple[str, dict]
 
 def _dose_facts(ctx: RuleContext, event: DoseEvent, planned: datetime, formulation: str) -> dict:
     decided_by = washout_reading(ctx, event.resource, _depot_mg(ctx))[1]
-    return {"ssa": drug_name(ctx, event.resource), "last_ssa_date": event.date_text,
+    return {"ssa": drug_name(ctx, event.resource), "last_ssa_date": event.recorded,
             "evidence": event.evidence, "formulation_unknown": formulation == "unknown",
             "depot_by_dose": decided_by == "dose" and formulation == "long-acting",
             "depot_by_route": decided_by == "route" and formulation == "long-acting",
@@ -96,7 +96,7 @@ def _order_findings(ctx: RuleContext, planned: datetime) -> list[tuple[str, dict
         if evidence == "active order" and next_due <= planned and \
                 shorter_than(next_due, planned, ctx.days("long_acting_washout_days")):
             found.append(("next-injection-due", {"ssa": drug_name(ctx, resource), "evidence": evidence,
-                                                 "last_ssa_date": since[0].date_text,
+                                                 "last_ssa_date": since[0].recorded,
                                                  "next_due_date": format_date(next_due), "interval_days": interval,
                                                  "interval_defaulted": ordered_interval is None}))
     return found

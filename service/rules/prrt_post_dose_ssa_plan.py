@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..cards import Finding
 from ..fhirtime import format_date
-from .common import (ACTIVE_ORDER_STATUS, ORDER_INTENTS, RuleContext, condition_label, conditions_in,
+from .common import (ACTIVE_ORDER_STATUS, ORDER_INTENTS, RuleContext, condition_facts, conditions_in,
                      draft_medications, drug_name, is_drug, planned_date, ssa_formulation)
 from ._prrt import add_months, current_course, lutetium_drafts
 from ._ssa_exposure import washout_formulation
@@ -26,18 +26,18 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     planned = planned_date(ctx, drafts[0])
     doses = current_course(ctx, planned).doses  # RULES.md "Current PRRT course" (a re-treatment starts anew)
     start = doses[-1].when if doses else planned
-    functional = _conditions(ctx, ctx.params["functional_value_sets"])
+    functional = _conditions(ctx, ctx.params["functional_roles"])
     insulinoma = _conditions(ctx, ["insulinoma"])
     active = _active_long_acting(ctx)
     nec = nec_conditions(ctx)
     return [Finding("insulinoma" if insulinoma else "default", facts={
         "drug": drug_name(ctx, drafts[0]),
-        "course_start": doses[-1].date_text if doses else None,
+        "course_start": doses[-1].recorded if doses else None,
         "continue_until": format_date(add_months(start, int(ctx.params["continue_months_from_start"]))),
-        "functional": condition_label(functional) if functional else None,
-        "insulinoma": condition_label(insulinoma) if insulinoma else None,
+        "functional": condition_facts(functional) if functional else None,
+        "insulinoma": condition_facts(insulinoma) if insulinoma else None,
         "active_long_acting": drug_name(ctx, active[0]) if active else None,
-        "nec": condition_label(nec) if nec else None,
+        "nec": condition_facts(nec) if nec else None,
         "offer_octreotide": not insulinoma and not active and not nec,
     })]
 
@@ -50,11 +50,11 @@ def _active_long_acting(ctx: RuleContext) -> list[dict]:
     return [r for r in ctx.record.read(orders) if washout_formulation(ctx, r, depot_mg) == "long-acting"]
 
 
-def _conditions(ctx: RuleContext, value_set_ids: list[str]) -> list[dict]:
-    """Active conditions in any of the value sets, each once."""
+def _conditions(ctx: RuleContext, roles: list[str]) -> list[dict]:
+    """Active conditions in the value set of any of the roles, each once."""
     found = {}
-    for value_set_id in value_set_ids:
-        for condition in conditions_in(ctx, value_set_id):
+    for role in roles:
+        for condition in conditions_in(ctx, role):
             found.setdefault(id(condition), condition)
     return list(found.values())
 

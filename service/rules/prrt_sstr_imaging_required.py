@@ -14,7 +14,7 @@ import re
 
 from ..cards import Finding
 from ..record import codings, concept_text, display_of, reference_key
-from .common import RuleContext, drug_name
+from .common import RuleContext, drug_name, recorded_date
 from ._prrt import lutetium_drafts
 from ._studies import is_negative, is_performed, newest_first, study_time
 
@@ -32,7 +32,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     negative = {}
     if studies:
         span = study_time(studies[0])
-        negative = {"negative_study": _label(studies[0]), "negative_date": span.describe() if span else "unknown date"}
+        negative = {"negative_study": _label(studies[0]), "negative_date": recorded_date(span)}
     return [Finding("negative" if studies else "default",
                     {"drug": drug_name(ctx, draft), "draft_ref": reference_key(draft), **negative})
             for draft in drafts]

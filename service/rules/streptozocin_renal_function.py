@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..cards import Finding, Markdown, escape_markdown
+from ..cards import Finding
 from ..units import convert, ucum_code
-from .common import (RuleContext, as_dict, describe_result, draft_service_requests, drug_name, has_pnet,
-                     is_above_range, latest_observation, observations, result_time, triggering_medication_drafts)
+from .common import (RuleContext, as_dict, draft_service_requests, drug_name, has_pnet, is_above_range,
+                     latest_observation, observations, result_facts, result_time, triggering_medication_drafts)
 
 # "/1.73m2" in the spellings labs use: UCUM annotation {1.73_m2}, 1.73m2, 1,73 m2, 1.73m^2, 1.73 m², 1.73 sq m.
 _PER_STANDARD_AREA = re.compile(r"\s*/\s*\{?\s*1[.,]73\s*[_ ]?(?:m\^?2|m²|sq\.?\s*m)\s*\}?\s*$", re.IGNORECASE)
@@ -47,18 +47,14 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     abnormal += [o for o in (creatinine,) if o is not None and is_above_range(o)]
     drug = drug_name(ctx, drafts[0])
     if abnormal:
-        return [Finding("renal-impairment", {"drug": drug, "results": _lines(abnormal),
+        return [Finding("renal-impairment", {"drug": drug, "results": [result_facts(o) for o in abnormal],
                                              "unit_assumed": bool(lowest and lowest.unit_assumed)})]
     unreadable = [r.observation for r in readings if r.below is None]
     if unreadable and not any(r.below is False for r in readings):
-        return [Finding("egfr-not-comparable", {"drug": drug, "results": _lines(unreadable)})]
+        return [Finding("egfr-not-comparable", {"drug": drug, "results": [result_facts(o) for o in unreadable]})]
     if not readings and creatinine is None and not draft_service_requests(ctx, "creatinine"):
         return [Finding("no-renal-result", {"drug": drug})]
     return []
-
-
-def _lines(results: list[dict]) -> Markdown:
-    return Markdown("\n".join(f"- {escape_markdown(describe_result(o))}" for o in results))
 
 
 def _latest_egfrs(ctx: RuleContext, window) -> list[EgfrReading]:

@@ -23,12 +23,12 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
         return []
     days_on, days_off = int(ctx.params["days_on"]), int(ctx.params["days_off"])
     with_capecitabine = bool(given_with(ctx, "capecitabine"))
-    partners = "".join(f" given with {drug_name(ctx, resource)} ({evidence})"
-                       for resource, evidence in partners_with(ctx, ("draft order", "active order", "active statement"))[:1])
+    partner = next(({"drug": drug_name(ctx, resource), "evidence": evidence} for resource, evidence
+                    in partners_with(ctx, ("draft order", "active order", "active statement"))), None)
     findings = []
     for draft in drafts:
         schedule = temozolomide_schedule(draft, days_on, days_off)
-        facts = {"drug": drug_name(ctx, draft), "draft_ref": reference_key(draft), "partners": partners}
+        facts = {"drug": drug_name(ctx, draft), "draft_ref": reference_key(draft), "partner": partner}
         if schedule.kind == DOSE_INTENSE:
             findings.append(Finding("default", {**facts, "read_from": schedule.read_from}))
         elif schedule.kind == UNREADABLE and not with_capecitabine:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..cards import Finding
 from ..record import reference_key
-from .common import RuleContext, condition_label, conditions_in, drug_name, has_pnet, triggering_medication_drafts
+from .common import RuleContext, condition_facts, conditions_in, drug_name, has_pnet, triggering_medication_drafts
 from ._renewal import new_starts
 from ._therapy import DOSE_INTENSE, given_with, partners_with, temozolomide_schedule
 
@@ -28,4 +28,4 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
         return []
     draft = alone[0]
     return [Finding(facts={"drug": drug_name(ctx, draft), "draft_ref": reference_key(draft),
-                           "pnet": condition_label(conditions_in(ctx, "pnet"))})]
+                           "pnet": condition_facts(conditions_in(ctx, "pnet"))})]

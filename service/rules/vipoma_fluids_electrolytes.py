@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..cards import Finding, Markdown, escape_markdown
+from ..cards import Finding
 from ..fhirtime import effective_time, format_date, parse_fhir_datetime
-from .common import (RuleContext, condition_label, conditions_in, describe_result, draft_medications,
-                     draft_service_requests, drug_name, has_pnet, interpretation_flags, is_below_range, is_drug,
-                     latest_observation, observations, triggering_medication_drafts)
+from .common import (RuleContext, condition_facts, conditions_in, draft_medications, draft_service_requests,
+                     drug_name, has_pnet, interpretation_flags, is_below_range, is_drug, latest_observation,
+                     observations, result_facts, triggering_medication_drafts)
 
 REPLETION = {"potassium": "potassium-chloride", "magnesium": "magnesium-salts"}
 VIPOMA_THERAPY = ("somatostatin-analogs",) + tuple(REPLETION.values())
@@ -40,7 +40,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     if not vipoma:
         return []
     window = ctx.days("low_result_window_days")
-    low, lines = {}, []
+    low, results = {}, []
     for lab in ("potassium", "magnesium"):
         latest = latest_observation(ctx, lab, within=window)
         if latest is None or not is_below_range(latest):
@@ -50,10 +50,10 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
         if not critical and any(r.after_result for r in repletions):
             continue  # being repleted since that result, and not critical: nothing to add
         low[lab] = repletions
-        lines.append(f"- {escape_markdown(describe_result(latest) + _repletion_note(ctx, repletions, critical))}")
+        results.append({**result_facts(latest), "critical": critical, "repletion": _repletion(ctx, repletions)})
     if low:
         return [Finding("low-electrolytes", {
-            "vipoma": condition_label(vipoma), "low_results": Markdown("\n".join(lines)),
+            "vipoma": condition_facts(vipoma), "low_results": results,
             "potassium_low": "potassium" in low and not low["potassium"],
             "magnesium_low": "magnesium" in low and not low["magnesium"],
             "despite_repletion": any(low.values())})]
@@ -61,7 +61,7 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
             and not draft_service_requests(ctx, "basic-metabolic-panel"):
         previous = observations(ctx, "potassium")
         last = format_date(effective_time(previous[0])) if previous else None
-        return [Finding("testing-due", {"vipoma": condition_label(vipoma), "last_potassium_date": last})]
+        return [Finding("testing-due", {"vipoma": condition_facts(vipoma), "last_potassium_date": last})]
     return []
 
 
@@ -91,12 +91,11 @@ def _repletions(ctx: RuleContext, lab: str, result: dict) -> list[Repletion]:
     return sorted(found, key=lambda r: r.when, reverse=True)
 
 
-def _repletion_note(ctx: RuleContext, repletions: list[Repletion], critical: bool) -> str:
+def _repletion(ctx: RuleContext, repletions: list[Repletion]) -> dict | None:
+    """The newest repletion as facts for the card (`drug`, `how`, `date` — None when drafted — and
+    `after_result`), or None."""
     if not repletions:
-        return ""
+        return None
     latest = repletions[0]
-    what = f"{drug_name(ctx, latest.resource)} {latest.how}"
-    what += "" if latest.how == "drafted" else f" {format_date(latest.when)}"
-    if latest.after_result and critical:
-        return f" — critical, although a repletion follows it ({what})"
-    return f" — low despite repletion ({what})"
+    return {"drug": drug_name(ctx, latest.resource), "how": latest.how, "after_result": latest.after_result,
+            "date": None if latest.how == "drafted" else format_date(latest.when)}
