@@ -54,9 +54,11 @@ def _arguments(when: list[Predicate]):
         yield from _arguments(_inner(name, args))
 
 
-# The roles a predicate reads without naming them: service concepts with one reading (each card that uses the
+# The roles a predicate reads without naming them: service concepts with one reading (the scope of the service,
+# a pancreatic NEC, PRRT received) (each card that uses the
 # predicate must declare them under `uses:` all the same, so the prefetch asks for their codes).
-IMPLIED_ROLES = {"nec": ("neuroendocrine-carcinoma", "pnet"),
+SCOPE_ROLES = ("pnet", "insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")  # = common.SCOPE_ROLES
+IMPLIED_ROLES = {"in_scope": SCOPE_ROLES, "nec": ("neuroendocrine-carcinoma", "pnet"),
                  "received_prrt": ("lutetium-lu177-dotatate", "prrt-procedure")}
 
 
@@ -165,7 +167,8 @@ def _describe_lab(args: dict, uses: dict[str, str]) -> str:
 
 _DESCRIBE = {
     "drafted": _describe_drafted,
-    "in_scope": lambda args, uses: "the patient has an active pancreatic neuroendocrine neoplasm",
+    "in_scope": lambda args, uses: (f"the patient has an active pancreatic neuroendocrine neoplasm of any kind "
+                                    f"({_sets(list(SCOPE_ROLES), uses).replace(' or ', ' and ')})"),
     "condition": lambda args, uses: (f"an active condition in {_sets(args['role'], uses)}"
                                      + _fact(args, "its label")),
     "flag": lambda args, uses: (

@@ -1,7 +1,9 @@
 """Issue 13 item 3: a declarative rule's `trigger:` is generated from its `when:` (tests/test_rules_as_data.py);
 a procedural rule's is written by hand, and this checks that it stays consistent with its card file: it names
 every value set its card declares under `uses:` (by id, in backticks) and every window parameter (by name, in
-backticks), so a role or window added to the card without a word in the trigger fails here."""
+backticks), so a role or window added to the card without a word in the trigger fails here. The scope roles
+(common.SCOPE_ROLES: `pnet` and the five functional tumours, read by has_pnet) count as named when the trigger
+names the scope, `pnet`."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from pnet_cds.cards import load_cards
+from pnet_cds.rules.common import SCOPE_ROLES
+from pnet_cds.when import SCOPE_ROLES as SCOPE_ROLES_IN_WHEN
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = load_cards(ROOT / "cards")
@@ -23,7 +27,9 @@ PENDING_ELSEWHERE = {"everolimus-hyperglycemia", "post-prrt-cytopenia-referral",
 
 
 def _unnamed(spec) -> list[str]:
-    value_sets = [f"value set {value_set}" for value_set in spec.value_sets if f"`{value_set}`" not in spec.trigger]
+    scope = {spec.uses[role] for role in SCOPE_ROLES if role in spec.uses} if "`pnet`" in spec.trigger else set()
+    value_sets = [f"value set {value_set}" for value_set in spec.value_sets
+                  if f"`{value_set}`" not in spec.trigger and value_set not in scope]
     windows = [f"window {name}" for name in spec.parameters if "window" in name and f"`{name}`" not in spec.trigger]
     return value_sets + windows
 
@@ -48,3 +54,7 @@ def test_the_check_catches_a_role_added_without_a_word_in_the_trigger(tmp_path):
 
 def test_pending_list_names_only_procedural_rules():
     assert PENDING_ELSEWHERE <= set(PROCEDURAL)
+
+
+def test_the_scope_roles_are_one_list():
+    assert SCOPE_ROLES == SCOPE_ROLES_IN_WHEN

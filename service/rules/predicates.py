@@ -48,10 +48,10 @@ from ..units import convert
 from ..when import Predicate, check_shape, role_list
 from ._renewal import combination_is_new, new_starts
 from ._therapy import given_with, latest_with_component, nec_conditions
-from .common import (RuleContext, active_medications, condition_label, conditions_in, describe_result,
-                     draft_medications, draft_service_requests, drug_name, has_pnet, is_above_range, is_below_range,
-                     latest_observation, medication_records, panel_or_components, prrt_history, service_requests,
-                     recorded_date, ssa_formulation, triggering_medication_drafts)
+from .common import (RuleContext, active_medications, condition_facts, conditions_in, draft_medications,
+                     draft_service_requests, drug_name, has_pnet, is_above_range, is_below_range, latest_observation,
+                     medication_records, panel_or_components, prrt_history, recorded_date, result_facts,
+                     service_requests, ssa_formulation, triggering_medication_drafts)
 
 PENDING_ORDER = {"active", "on-hold"}
 
@@ -90,7 +90,7 @@ def _formulation_of(ctx: RuleContext, resource: dict) -> str:
 def _condition(ctx: RuleContext, args: dict, found: Found) -> bool:
     conditions = _conditions(ctx, args["role"])
     if conditions and args.get("fact"):
-        found.facts[args["fact"]] = condition_label(conditions)
+        found.facts[args["fact"]] = condition_facts(conditions)
     return bool(conditions)
 
 
@@ -115,7 +115,7 @@ def _named(ctx: RuleContext, args: dict, found: Found) -> bool:
 
 
 def _label(ctx: RuleContext, args: dict, found: Found) -> bool:
-    found.facts[args["fact"]] = condition_label(_conditions(ctx, args["role"]))
+    found.facts[args["fact"]] = condition_facts(_conditions(ctx, args["role"]))
     return True
 
 
@@ -164,8 +164,9 @@ def _latest_lab(ctx: RuleContext, args: dict, found: Found) -> bool:
     """The latest final result of the role (within the window when named; with `panel_role`, also a panel
     with a component of the role; with `all_of`, also every one of those roles resulted on one date), and, when
     asked, below / above its own reference range, at least or below a parameter threshold in `unit` (converted
-    through UCUM). Facts (None without a result): the result(s) described, `<fact>_date` (as recorded: "2025-09"
-    for a partial date, for the card's `recorded_date` filter) and `<fact>_months` (whole months since)."""
+    through UCUM). Facts (None without a result): the result(s) as a list of result facts (worded by the card's
+    `lab_result` filter), `<fact>_date` as recorded ("2025-09" for a partial date: the `recorded_date` filter
+    words it) and `<fact>_months` (whole months since)."""
     if "all_of" in args:
         return _latest_panel(ctx, args, found)
     within = ctx.days(args["window"]) if "window" in args else None
@@ -189,7 +190,7 @@ def _latest_panel(ctx: RuleContext, args: dict, found: Found) -> bool:
 
 def _lab_facts(ctx: RuleContext, args: dict, found: Found, span, results: list[dict]) -> None:
     if args.get("fact"):
-        found.facts[args["fact"]] = "; ".join(describe_result(r) for r in results) or None
+        found.facts[args["fact"]] = [result_facts(r) for r in results] or None
         found.facts[f"{args['fact']}_date"] = recorded_date(span)  # worded by the card's recorded_date filter
         found.facts[f"{args['fact']}_months"] = months_between(span.earliest, ctx.now) if span else None
 
@@ -258,7 +259,7 @@ def _nec(ctx: RuleContext, args: dict, found: Found) -> bool:
     """A pancreatic neuroendocrine carcinoma on record (the procedural reading in _therapy)."""
     nec = nec_conditions(ctx)
     if nec and args.get("fact"):
-        found.facts[args["fact"]] = condition_label(nec)
+        found.facts[args["fact"]] = condition_facts(nec)
     return bool(nec)
 
 
