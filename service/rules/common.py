@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .. import card_filters
-from ..cards import Finding
 from ..fhirtime import (FhirTime, effective_span, effective_time, local_date, parse_fhir_datetime, parse_fhir_time,
                         within_window)
 from ..hook_request import HookRequest
@@ -148,10 +147,6 @@ def _conditions_in_set(ctx: RuleContext, value_set: ValueSet) -> list[dict]:
 def _active_with_code_in(ctx: RuleContext, codes) -> list[dict]:
     raw = [c for c in ctx.record.with_code_in("Condition", codes) if is_active_condition(c)]
     return ctx.record.read(raw)
-
-
-def has_condition(ctx: RuleContext, role: str) -> bool:
-    return bool(conditions_in(ctx, role))
 
 
 def has_pnet(ctx: RuleContext) -> bool:
@@ -299,20 +294,6 @@ def draft_medications(ctx: RuleContext, value_set_id: str) -> list[dict]:
     drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "MedicationRequest"
               and d.get("status") not in {"cancelled", "entered-in-error"} and is_drug(ctx, d, value_set_id)]
     return ctx.record.read(drafts)
-
-
-def drafts_for_condition(ctx: RuleContext, drug_value_set: str, condition_value_set: str,
-                         condition_fact: str) -> list[Finding]:
-    """One finding per triggering draft of `drug_value_set` for a pNET patient with an active condition
-    in `condition_value_set`; facts: drug, draft_ref and the condition label under `condition_fact`."""
-    drafts = triggering_medication_drafts(ctx, drug_value_set)
-    if not drafts or not has_pnet(ctx):
-        return []
-    conditions = conditions_in(ctx, condition_value_set)
-    if not conditions:
-        return []
-    return [Finding(facts={"drug": drug_name(ctx, draft), "draft_ref": reference_key(draft),
-                           condition_fact: condition_label(conditions)}) for draft in drafts]
 
 
 def triggering_medication_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
