@@ -1,9 +1,17 @@
-"""Structured doses of a MedicationRequest: how much per administration, how often — or None.
+"""Structured doses, read in one place: how much per administration (and how often, for a MedicationRequest).
 
-Reads `dosageInstruction[].doseAndRate[].doseQuantity` (UCUM, or the usual unit spellings: mg, mcg, µg,
-micrograms) and `timing.repeat` (frequency / period / periodUnit, `timeOfDay`), or a common timing code
-of the FHIR TimingAbbreviation value set (v3-GTSAbbreviation: BID, TID, QID, QD, QOD, AM, PM, BED,
-Q1H … Q8H, WK, MO; it has no "every 4 weeks" code). Anything this module cannot read with certainty —
+The one reader of `doseQuantity` and `dose` for every rule (`dose_of`, `doses`, `first_dose_in`, `dose_unit`):
+- where: MedicationRequest `dosageInstruction[]`, MedicationStatement `dosage[]` (Dosage:
+  `doseAndRate[].doseQuantity`), MedicationAdministration `dosage.dose`;
+- which: in one Dosage, its one `doseQuantity`, or among several the one typed "ordered" (else none: two
+  untyped doses are not guessed between);
+- `doseRange` is never read as a dose (no value of a range is "the" dose), nor is a rate;
+- value: a real number within READABLE_RANGE, without a comparator (SimpleQuantity has none);
+- unit: the UCUM `code` (when the system is UCUM or absent), else the unit text, through `units.ucum_code`
+  (mass: mg, mcg, µg, micrograms …; activity: GBq, MBq, mCi in any case), converted only through UCUM.
+`timing.repeat` (frequency / period / periodUnit, `timeOfDay`), or a common timing code of the FHIR
+TimingAbbreviation value set (v3-GTSAbbreviation: BID, TID, QID, QD, QOD, AM, PM, BED, Q1H … Q8H, WK, MO;
+it has no "every 4 weeks" code), gives the schedule. Anything this module cannot read with certainty —
 free text only, a dose range, a rate, as-needed, a dose in tablets or mL, sequential (tapering)
 instructions, a frequency or period range — gives None, so a dose rule stays silent instead of guessing.
 """
@@ -68,10 +76,10 @@ def parse_regimen(request: dict, unit: str, month_days: float | None = None) -> 
     share one schedule (then their doses add up). `month_days` says how many days a period of one month
     means (depots ordered "monthly" are given every 4 weeks: pass 28); by default a UCUM month (30.4375 d).
     """
-    dosages = [d for d in request.get("dosageInstruction") or [] if isinstance(d, dict)]
-    if not dosages or (len(dosages) > 1 and not _concurrent(dosages)):
+    instructions = [d for d in request.get("dosageInstruction") or [] if isinstance(d, dict)]
+    if not instructions or (len(instructions) > 1 and not _concurrent(instructions)):
         return None
-    parsed = [_parse_dosage(dosage, unit, month_days) for dosage in dosages]
+    parsed = [_parse_dosage(dosage, unit, month_days) for dosage in instructions]
     if any(p is None for p in parsed) or len({p.schedule for p in parsed}) != 1:
         return None
     return Regimen(sum(p.dose for p in parsed), unit, parsed[0].schedule)
@@ -92,24 +100,79 @@ def _parse_dosage(dosage: dict, unit: str, month_days: float | None) -> Regimen 
     return Regimen(dose, unit, schedule)
 
 
-def parse_dose(dosage: dict, unit: str) -> float | None:
-    """The dose per administration in `unit`, from the one `doseQuantity` (or the one typed "ordered"),
-    or None (no quantity, a range, a comparator, a unit of another kind)."""
+@dataclass(frozen=True)
+class Dose:
+    """One structured dose as written: `value` (None when not a readable number), `unit` (UCUM code, None
+    when the unit cannot be read as UCUM) and `written` ("0.1 mg": the prescriber's number and unit text)."""
+
+    value: float | None
+    unit: str | None
+    written: str
+
+    def amount_in(self, unit: str) -> float | None:
+        """The dose in `unit` (UCUM: "mg", "ug", "MBq" …), or None (no value, another kind of unit)."""
+        if self.value is None or self.unit is None or units.is_activity(self.unit) != units.is_activity(unit):
+            return None  # a becquerel is 1/s in UCUM: a rate never reads as an activity, nor an activity as a rate
+        return _readable(units.convert(self.value, self.unit, unit))
+
+
+def dosages(resource: dict) -> list[dict]:
+    """The Dosage elements of an order (`dosageInstruction`), a statement (`dosage`, a list) or an
+    administration (`dosage`, one object)."""
+    found = resource.get("dosageInstruction") if "dosageInstruction" in resource else resource.get("dosage")
+    found = found if isinstance(found, list) else [found]
+    return [d for d in found if isinstance(d, dict)]
+
+
+def dose_of(dosage: dict) -> Dose | None:
+    """The dose of one dosage element: an administration's `dose`, else the one `doseQuantity` of
+    `doseAndRate` (or the one typed "ordered" among several); None when there is none or it is ambiguous."""
+    if isinstance(dosage.get("dose"), dict):
+        return _dose(dosage["dose"])
     entries = [e for e in dosage.get("doseAndRate") or [] if isinstance(e, dict) and "doseQuantity" in e]
     if len(entries) > 1:
         entries = [e for e in entries if "ordered" in _codes(e.get("type"))]
-    if len(entries) != 1:
+    if len(entries) != 1 or not isinstance(entries[0]["doseQuantity"], dict):
         return None
-    quantity = entries[0]["doseQuantity"]
-    if not isinstance(quantity, dict) or quantity.get("comparator"):
+    return _dose(entries[0]["doseQuantity"])
+
+
+def doses(resource: dict) -> list[Dose]:
+    """The dose of each dosage element of `resource` that has one, in order."""
+    return [dose for dosage in dosages(resource) if (dose := dose_of(dosage)) is not None]
+
+
+def first_dose_in(resource: dict, unit: str) -> float | None:
+    """The first dose of `resource` that can be expressed in `unit` (a mass unit for a drug, an activity
+    unit for a radiopharmaceutical), in `unit`; None when no dose can (text only, mL, vials, tablets)."""
+    return next((amount for dose in doses(resource) if (amount := dose.amount_in(unit)) is not None), None)
+
+
+def dose_unit(resource: dict) -> str | None:
+    """The UCUM unit of the first dose of `resource` ("ug", "mg", "MBq"), or None."""
+    return next((dose.unit for dose in doses(resource) if dose.unit), None)
+
+
+def written_dose(resource: dict) -> str | None:
+    """The first dose as the prescriber wrote it ("0.1 mg"), for card text; None without a numeric value."""
+    return next((dose.written for dose in doses(resource) if dose.written), None)
+
+
+def _dose(quantity: dict) -> Dose:
+    raw = quantity.get("value")
+    value = None if quantity.get("comparator") else _readable(raw)
+    unit = units.ucum_code(quantity.get("code"), quantity.get("unit"), quantity.get("system"))
+    written = f"{raw:g} {quantity.get('unit') or quantity.get('code') or ''}".strip() if value is not None else ""
+    return Dose(value, unit, written)
+
+
+def parse_dose(dosage: dict, unit: str) -> float | None:
+    """The dose per administration of one dosage element in `unit` (a mass unit), or None (no quantity, a
+    range, a comparator, a unit of another kind)."""
+    dose = dose_of(dosage)
+    if dose is None or not units.is_mass(dose.unit):
         return None
-    value = _readable(quantity.get("value"))
-    if value is None:
-        return None
-    code = units.ucum_code(quantity.get("code"), quantity.get("unit"), quantity.get("system"))
-    if code is None or not units.is_mass(code):
-        return None
-    return _readable(units.convert(value, code, unit))
+    return dose.amount_in(unit)
 
 
 def parse_schedule(timing: dict | None, month_days: float | None = None) -> Schedule | None:

@@ -17,6 +17,7 @@ from .cards import CardSpec, render_card
 from .errors import CdsError, PrefetchUnavailable, Problem
 from .hook_request import HookRequest
 from .record import PatientRecord
+from .request_cache import RequestCache
 from .rules import RuleFunction
 from .rules.common import RuleContext
 from .terminology import Terminology
@@ -91,12 +92,13 @@ def evaluate_hook(rules: list[Rule], record: PatientRecord, request: HookRequest
     evaluation = Evaluation(config_version=config_version)
     applicable = [rule for rule in rules if request.hook in rule.spec.hooks]
     rendered: list[tuple[tuple[int, int, int], int, str, dict]] = []
+    cache = RequestCache()  # what the rules of this call derive once and share (never kept on the record)
     for rule in applicable:
         lacking = [key for key in rule.spec.needs if key in record.missing]
         if lacking:
             evaluation.skipped[rule.spec.id] = "; ".join(record.missing[key] for key in lacking)
             continue
-        ctx = RuleContext(record, request, terminology, now, rule.spec.parameters, rule.spec.uses, rule.spec.id)
+        ctx = RuleContext(record, request, terminology, now, rule.spec.parameters, rule.spec.uses, rule.spec.id, cache)
         try:
             findings = rule.evaluate(ctx)
             cards = [render_card(rule.spec, finding, request.patient_id, new_uuid) for finding in findings]

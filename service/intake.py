@@ -102,9 +102,7 @@ class Intake:
         """Note every MedicationRequest draft whose drug has no code (text only) or whose reference
         resolves to no Medication in the request or on the FHIR server. Such a draft stays in the record
         (no rule matches it), and gets the draft-not-checked card."""
-        for draft in record.drafts:
-            if draft.get("resourceType") != "MedicationRequest":
-                continue
+        for draft in record.draft_orders(lambda d: d.get("resourceType") == "MedicationRequest"):
             reason = _unidentified_drug(draft, record)
             if reason:
                 self.unchecked_drafts.append(DraftNote(record.pointers.get(id(draft), ""), reference_key(draft),

@@ -58,7 +58,7 @@ def gather_patient_data(request: HookRequest, templates: dict[str, str], setting
         record.add_draft(resource, f"/context/draftOrders/entry/{index}/resource")
     # Draft orders are few and are what the clinician is signing: all of them must be valid FHIR, so an
     # order of the wrong shape is a 400 rather than silently matching no rule.
-    record.read(record.drafts)
+    record.draft_orders()
     client, why_not = _client_for(request, settings, session)
     for key, template in templates.items():
         _gather_key(record, request, key, template, client, why_not)
@@ -123,15 +123,7 @@ def _search_into(record: PatientRecord, client: FhirClient, query: str, key: str
 
 
 def _fetch_referenced_medications(record: PatientRecord, client: FhirClient, limit: int) -> None:
-    wanted = []
-    for kind in MEDICATION_HOLDERS:
-        for holder in record.raw(kind) + [d for d in record.drafts if d.get("resourceType") == kind]:
-            link = holder.get("medicationReference")
-            reference = link.get("reference") if isinstance(link, dict) else None
-            if isinstance(reference, str) and reference.startswith("Medication/") and \
-                    record.resolve(reference, holder) is None and reference not in wanted:
-                wanted.append(reference)
-    for reference in wanted[:limit]:
+    for reference in record.unresolved_medication_references(MEDICATION_HOLDERS)[:limit]:
         try:
             record.add(client.get(reference), f"(fetched {reference})")
         except FhirServerError as exc:

@@ -1,4 +1,5 @@
-"""The patient's data as the rules see it: raw FHIR resources indexed by type, validated on first read.
+"""The patient's data as the rules see it: FHIR resources indexed by type, validated on first read, handed out
+only validated.
 
 Validating every resource of a large prefetch with `fhir.resources` is slow, so the record keeps the raw
 JSON and validates a resource (once) only when a rule actually reads it. A resource that fails validation
@@ -12,7 +13,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Collection
+from typing import Any, Callable, Collection
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
@@ -97,24 +98,63 @@ class ValidationCache:
             self._seen.clear()
 
 
+Predicate = Callable[[dict], bool]
+
+
+class Candidates:
+    """Resources of one record picked by cheap tests on their JSON and not validated yet. They are handed out
+    only validated, each when it is reached (`first`) or all at once (`all`): validation dominates the cost
+    of a hook call, so a rule that wants the newest valid result validates one, not every result.
+    Opaque on purpose: nothing outside the record sees a resource before it is validated."""
+
+    __slots__ = ("_record", "_resources")
+
+    def __init__(self, record: "PatientRecord", resources: list[dict]):
+        self._record = record
+        self._resources = resources
+
+    def newest_first(self, key: Callable[[dict], Any]) -> "Candidates":
+        """The candidates sorted by `key` (on the raw JSON), largest first; equal keys keep record order."""
+        return Candidates(self._record, sorted(self._resources, key=key, reverse=True))
+
+    def all(self) -> list[dict]:
+        """Every candidate that is valid FHIR R4, in order (see PatientRecord for invalid ones)."""
+        return self._record._read(self._resources)
+
+    def first(self, test: Predicate | None = None, until: Predicate | None = None) -> dict | None:
+        """The first candidate for which `test` holds and that is valid; only that one (and invalid ones
+        before it) is validated. None once a candidate meets `until` (e.g. the first result, newest first,
+        that is older than a window: every later one is older still)."""
+        for resource in self._resources:
+            if until is not None and until(resource):
+                return None
+            if (test is None or test(resource)) and self._record._read([resource]):
+                return resource
+        return None
+
+
 @dataclass
 class PatientRecord:
-    """Resources by type, with where each came from in the request; `missing` names unfetchable data."""
+    """Resources by type, with where each came from in the request; `missing` names unfetchable data.
 
-    by_type: dict[str, list[dict]] = field(default_factory=dict)
-    drafts: list[dict] = field(default_factory=list)
+    It hands out validated resources only (`valid`, `select`, `draft_orders`, `resolve`): a rule never
+    filters raw JSON and validates it itself. Filters passed in run on the raw JSON first, so only the
+    resources they keep are validated. What rules compute from the record is cached per hook call in
+    `request_cache.RequestCache`, never here: the record holds the patient's data and nothing derived."""
+
     pointers: dict[int, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     lenient: bool = False
     validation_cache: ValidationCache | None = None
     skipped: list[Problem] = field(default_factory=list)
+    admit: Callable[[dict, str], bool] | None = None  # intake's gate (service/intake.py): normalise, one patient
+    _by_type: dict[str, list[dict]] = field(default_factory=dict)
+    _drafts: list[dict] = field(default_factory=list)
     _validated: set[int] = field(default_factory=set)
     _invalid: set[int] = field(default_factory=set)
     _by_reference: dict[str, dict] = field(default_factory=dict)
     _code_index: dict[str, dict[tuple[str, str], list[dict]]] = field(default_factory=dict)
-    memo: dict = field(default_factory=dict)
     _position: dict[int, int] = field(default_factory=dict)
-    admit: Callable[[dict, str], bool] | None = None  # intake's gate (service/intake.py): normalise, one patient
 
     def add(self, resource: dict, pointer: str) -> None:
         """Index one raw resource found at `pointer` in the request (or fetched), if `admit` lets it in."""
@@ -123,7 +163,7 @@ class PatientRecord:
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(kind, str):
             return
-        resources = self.by_type.setdefault(kind, [])
+        resources = self._by_type.setdefault(kind, [])
         self._position[id(resource)] = len(resources)
         resources.append(resource)
         self.pointers[id(resource)] = pointer
@@ -132,29 +172,53 @@ class PatientRecord:
 
     def add_draft(self, resource: dict, pointer: str) -> None:
         """Keep one draft order of this hook call (drafts are orders being written, not history)."""
-        self.drafts.append(resource)
+        self._drafts.append(resource)
         self.pointers[id(resource)] = pointer
         if resource.get("resourceType") == "Medication" and resource.get("id"):
             self._by_reference[reference_key(resource)] = resource
 
     def count(self) -> int:
-        return sum(len(resources) for resources in self.by_type.values())
+        return sum(len(resources) for resources in self._by_type.values())
 
-    def raw(self, kind: str) -> list[dict]:
-        """Unvalidated resources of a type; use `read` for anything a rule relies on."""
-        return self.by_type.get(kind, [])
+    def select(self, kind: str, where: Predicate | None = None,
+               codes: ValueSet | Collection[tuple[str, str]] | None = None) -> Candidates:
+        """The resources of `kind` (record order) whose `code` has a coding in `codes` (when given: through
+        an index built once per kind, so the cost follows the value set, not the record) and for which
+        `where` holds, as Candidates: validated when handed out."""
+        found = self._by_type.get(kind, []) if codes is None else self._with_code_in(kind, codes)
+        return Candidates(self, [r for r in found if where(r)] if where is not None else list(found))
 
-    def with_code_in(self, kind: str, codes: ValueSet | Collection[tuple[str, str]]) -> list[dict]:
-        """Unvalidated resources of `kind` whose `code` has a coding in `codes` (a value set), in record
-        order. Uses an index built once per kind, so the cost follows the value set, not the record."""
+    def valid(self, kind: str, where: Predicate | None = None,
+              codes: ValueSet | Collection[tuple[str, str]] | None = None) -> list[dict]:
+        """The valid FHIR R4 resources of `kind` that `select` picks (a cheap test first, then validation)."""
+        return self.select(kind, where, codes).all()
+
+    def draft_orders(self, where: Predicate | None = None) -> list[dict]:
+        """The valid draft orders of this hook call for which `where` holds, in request order."""
+        return self._read([d for d in self._drafts if where is None or where(d)])
+
+    def unresolved_medication_references(self, holders: Collection[str]) -> list[str]:
+        """`Medication/...` references of resources of the `holders` types (prefetched or drafted) that name
+        no Medication in the request: what intake may fetch. Read before validation (nothing is handed out)."""
+        wanted: list[str] = []
+        for kind in holders:
+            for holder in self._by_type.get(kind, []) + [d for d in self._drafts if d.get("resourceType") == kind]:
+                link = holder.get("medicationReference")
+                reference = link.get("reference") if isinstance(link, dict) else None
+                if isinstance(reference, str) and reference.startswith("Medication/") and \
+                        self.resolve(reference, holder) is None and reference not in wanted:
+                    wanted.append(reference)
+        return wanted
+
+    def _with_code_in(self, kind: str, codes: ValueSet | Collection[tuple[str, str]]) -> list[dict]:
         index = self._code_index.get(kind)
         if index is None:
             index = {}
-            for resource in self.by_type.get(kind, []):
+            for resource in self._by_type.get(kind, []):
                 for coding in set(codings(resource.get("code"))):
                     index.setdefault(coding, []).append(resource)
             self._code_index[kind] = index
-        keys = codes.entries.keys() if hasattr(codes, "entries") else codes
+        keys = codes.entries.keys() if isinstance(codes, ValueSet) else codes
         if len(index) < len(keys):
             found = [r for coding, rs in index.items() if coding in keys for r in rs]
         else:
@@ -162,7 +226,7 @@ class PatientRecord:
         unique = {id(r): r for r in found}
         return sorted(unique.values(), key=lambda r: self._position[id(r)])
 
-    def read(self, resources: list[dict]) -> list[dict]:
+    def _read(self, resources: list[dict]) -> list[dict]:
         """Validate `resources` (once each) and return those that are valid FHIR R4.
 
         Raises InvalidFhirResource naming the first invalid one, unless the record is lenient, in which
@@ -178,7 +242,8 @@ class PatientRecord:
         return valid
 
     def resolve(self, reference: str | None, container: dict | None = None) -> dict | None:
-        """The resource a reference points at: contained (`#id`) in `container`, or anywhere in the record."""
+        """The resource a reference points at: contained (`#id`) in `container`, or anywhere in the record
+        (validated)."""
         if not isinstance(reference, str) or not reference:
             return None
         if reference.startswith("#") and container:
@@ -190,7 +255,7 @@ class PatientRecord:
         if len(parts) >= 2:
             found = self._by_reference.get(f"{parts[-2]}/{parts[-1]}")
             if found is not None:
-                valid = self.read([found])
+                valid = self._read([found])
                 return valid[0] if valid else None
         return None
 

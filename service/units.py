@@ -5,6 +5,13 @@ kept). EHRs send unit *text* next to, or instead of, UCUM codes: `mcg`, `µg`, `
 so `ucum_code` maps the common spellings to UCUM before parsing. A unit that cannot be read, or two units
 that measure different things, give None: a rule then says nothing rather than something wrong.
 
+Radioactivity (a radiopharmaceutical's ordered activity: GBq, MBq, mCi) is UCUM too: the curie is defined
+as exactly 3.7e10 Bq (UCUM, ucum-essence.xml, unit `Ci`: value 37e9 Bq; the same definition as in pint's
+default registry and the historical definition of the curie), so 1 mCi = 37 MBq exactly and 7.4 GBq =
+200 mCi. No card file or table carries that factor. Order entry spells activity units in any case
+("GBQ", "mci"), so they are read case-insensitively (a millibecquerel or megacurie order does not occur).
+A becquerel is one per second in UCUM: `is_activity` keeps a rate (`/s`, `Hz`) from reading as an activity.
+
 Two conversions are not pure UCUM and are written out here:
 - glucose mmol/L ↔ mg/dL needs the molar mass of glucose (C6H12O6, 180.156 g/mol from standard atomic
   weights: 6 × 12.011 + 12 × 1.008 + 6 × 15.999), so 1 mmol/L = 18.0156 mg/dL;
@@ -15,6 +22,7 @@ Two conversions are not pure UCUM and are written out here:
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 
 UCUM_SYSTEM = "http://unitsofmeasure.org"
@@ -31,7 +39,10 @@ _ALIASES = {
     "d": "d", "day": "d", "days": "d", "h": "h", "hr": "h", "hour": "h", "hours": "h",
     "wk": "wk", "week": "wk", "weeks": "wk", "mo": "mo", "month": "mo", "months": "mo",
     "min": "min", "s": "s", "a": "a", "year": "a", "years": "a",
+    "bq": "Bq", "kbq": "kBq", "mbq": "MBq", "gbq": "GBq",
+    "ci": "Ci", "mci": "mCi", "uci": "uCi", "µci": "uCi", "μci": "uCi",
 }
+_ACTIVITY = re.compile(r"^(?:da|[YZEPTGMkhdcmunpfazy])?(?:Bq|Ci)$")  # a UCUM prefix and becquerel or curie
 
 
 @cache
@@ -91,6 +102,12 @@ def is_mass(unit: str | None) -> bool:
     """True for a mass unit (mg, ug, g …)."""
     parsed = _parse(ucum_code(unit) or "") if unit else None
     return parsed is not None and str(parsed.dimensionality) == "[mass]"
+
+
+def is_activity(unit: str | None) -> bool:
+    """True for a radioactivity unit (Bq, MBq, GBq, Ci, mCi …), in UCUM or a known spelling."""
+    code = ucum_code(unit) if unit else None
+    return code is not None and bool(_ACTIVITY.match(code))
 
 
 def glucose_mg_per_dl(value: float, unit: str | None) -> float | None:

@@ -74,3 +74,19 @@ def test_intake_bench_admits_every_prefetched_resource_of_the_generated_patient(
     body = json.loads(raw)
     prefetched = sum(len((bundle or {}).get("entry") or []) for bundle in body["prefetch"].values())
     assert intake_only(parse_hook_request(body, "order-sign"), None) == prefetched > 20
+
+
+def test_intake_bench_times_the_rules_alone_over_the_gathered_record():
+    import json
+
+    from bench.intake import rules_only
+    from bench.run import hook_body
+    from pnet_cds.hook_request import parse_hook_request
+
+    from .conftest import make_app
+
+    app = make_app()
+    raw, _ = hook_body(20, app)
+    samples: list[tuple[float, float]] = []
+    rules_only(app, parse_hook_request(json.loads(raw), "order-sign"), samples)  # asserts that cards came
+    assert len(samples) == 1 and all(value >= 0 for value in samples[0])

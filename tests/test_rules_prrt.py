@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from pnet_cds.rules._prrt import ordered_activity_mbq, to_mbq
+from pnet_cds.rules._prrt import ordered_activity_mbq
+from pnet_cds.units import convert
 
 from .conftest import NOW, Harness, make_app
 
@@ -150,14 +151,14 @@ def test_schedule_dose_in_ml_gives_no_activity_card(harness):
 
 
 def test_activity_conversion():
-    assert to_mbq(200, "mCi", 37) == pytest.approx(7400)
-    assert to_mbq(7.4, "GBq", 37) == pytest.approx(7400)
-    assert to_mbq(25, "mL", 37) is None
+    assert convert(200, "mCi", "MBq") == pytest.approx(7400)
+    assert convert(7.4, "GBq", "MBq") == pytest.approx(7400)
+    assert convert(25, "mL", "MBq") is None
     dose = {"dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 150, "unit": "mCi"}}]}]}
-    assert ordered_activity_mbq(dose, 37) == pytest.approx(5550)
-    assert ordered_activity_mbq({"dosageInstruction": [{"text": "200 mCi"}]}, 37) is None
+    assert ordered_activity_mbq(dose) == pytest.approx(5550)
+    assert ordered_activity_mbq({"dosageInstruction": [{"text": "200 mCi"}]}) is None
     flag = {"dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": True, "unit": "GBq"}}]}]}
-    assert ordered_activity_mbq(flag, 37) is None
+    assert ordered_activity_mbq(flag) is None
 
 
 # --- rule 11 prrt-post-dose-ssa-plan -------------------------------------------------------------------

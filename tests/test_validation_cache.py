@@ -84,4 +84,4 @@ def test_record_without_cache_validates_as_before():
     record = PatientRecord()
     resource = {"resourceType": "Condition", "subject": {"reference": "Patient/p"}}
     record.add(resource, "/x")
-    assert record.read([resource]) == [resource]
+    assert record.valid("Condition") == [resource]

@@ -1,8 +1,9 @@
 """What the PRRT rules (11-14, 16) share: who is in scope, the course so far, the ordered activity.
 
-Built on `common.py` ("received PRRT" is `prrt_history`), so every PRRT rule counts doses the same way:
-completed administrations, completed orders and Procedures, one per day, never a cancelled or
-entered-in-error administration, never a dose dated in the future (a data error).
+Built on `common.py` ("received PRRT" is `prrt_history`, PRRT scope is `in_prrt_scope`, both defined once
+there), so every PRRT rule counts doses the same way: completed administrations, completed orders and
+Procedures, one per day, never a cancelled or entered-in-error administration, never a dose dated in the
+future (a data error).
 
 RULES.md "Current PRRT course" (rules 12, 13, 16): the run of Lu-177 dotatate doses in which each dose
 follows the previous one by at most the course gap (local policy, `course_gap_months`); a dose after a
@@ -17,13 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..fhirtime import calendar_days, within_window
-from ..units import convert
-from .common import LU177, DoseEvent, RuleContext, has_pnet, prrt_history, triggering_medication_drafts
+from ..dosing import first_dose_in
+from .common import LU177, DoseEvent, RuleContext, in_prrt_scope, prrt_history, triggering_medication_drafts
 
 LUTETIUM = "lutetium-lu177-dotatate"
-# SI prefixes only; the curie factor (1 mCi = 37 MBq) is a physical constant the card file carries.
-_BECQUEREL_IN_MBQ = {"bq": 1e-6, "kbq": 1e-3, "mbq": 1.0, "gbq": 1e3}
-_CURIE_IN_MCI = {"uci": 1e-3, "µci": 1e-3, "mci": 1.0, "ci": 1e3}
 
 
 def lutetium_drafts(ctx: RuleContext) -> list[dict]:
@@ -32,17 +30,9 @@ def lutetium_drafts(ctx: RuleContext) -> list[dict]:
     return drafts if drafts and in_prrt_scope(ctx) else []
 
 
-def in_prrt_scope(ctx: RuleContext) -> bool:
-    """RULES.md scope for the PRRT rules: an active pancreatic NET, or PRRT received before."""
-    return has_pnet(ctx) or bool(course_doses(ctx))
-
-
 def course_doses(ctx: RuleContext) -> list[DoseEvent]:
-    """PRRT doses received up to now, newest first, one per day (see `common.prrt_history`); computed
-    once per request, as five rules ask."""
-    if "prrt_course_doses" not in ctx.record.memo:
-        ctx.record.memo["prrt_course_doses"] = [dose for dose in prrt_history(ctx) if dose.when <= ctx.now]
-    return ctx.record.memo["prrt_course_doses"]
+    """PRRT doses received up to now, newest first, one per day: `common.prrt_history` (the one reading)."""
+    return prrt_history(ctx)
 
 
 def doses_within(ctx: RuleContext, window: timedelta, at: datetime | None = None) -> list[DoseEvent]:
@@ -98,36 +88,14 @@ def current_course(ctx: RuleContext, at: datetime | None = None) -> Course:
     return Course(runs[-1], runs[-2] if len(runs) > 1 else [])
 
 
-def ordered_activity_mbq(resource: dict, mbq_per_mci: float) -> float | None:
-    """The activity a Lu-177 order asks for, in MBq, from its structured dose (GBq, MBq, mCi, ...).
+def ordered_activity_mbq(resource: dict) -> float | None:
+    """The activity a Lu-177 order asks for, in MBq, from its structured dose (GBq, MBq, mCi … through the
+    dose reader and UCUM, `dosing.first_dose_in`).
 
     None when the order has no structured dose or its unit is not an activity unit (then no card speaks
     about the activity: a dose in mL or vials, or only in text, is not guessed).
     """
-    for dosage in resource.get("dosageInstruction") or []:
-        for dose_and_rate in dosage.get("doseAndRate") or []:
-            quantity = dose_and_rate.get("doseQuantity") or {}
-            value = quantity.get("value")
-            unit = str(quantity.get("code") or quantity.get("unit") or "").strip().lower()
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                converted = to_mbq(float(value), unit, mbq_per_mci)
-                if converted is not None:
-                    return converted
-    return None
-
-
-def to_mbq(value: float, unit: str, mbq_per_mci: float) -> float | None:
-    """`value` in `unit` as MBq, or None: a UCUM activity unit (GBq, MBq, mCi, ...) through the UCUM
-    module, else the same units spelled in any case ("GBQ", "mci")."""
-    converted = convert(value, unit, "MBq") if unit else None
-    if converted is not None:
-        return converted
-    unit = unit.lower()
-    if unit in _BECQUEREL_IN_MBQ:
-        return value * _BECQUEREL_IN_MBQ[unit]
-    if unit in _CURIE_IN_MCI:
-        return value * _CURIE_IN_MCI[unit] * mbq_per_mci
-    return None
+    return first_dose_in(resource, "MBq")
 
 
 def same_activity(first_mbq: float, second_mbq: float) -> bool:

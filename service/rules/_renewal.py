@@ -50,13 +50,9 @@ def ingredients_of(ctx: RuleContext, resource: dict) -> set[str]:
 
 
 def _active_orders(ctx: RuleContext, ingredients: set[str]) -> list[dict]:
-    key = ("renewal-active-orders", frozenset(ingredients))
-    if key not in ctx.record.memo:
-        raw = [r for r in ctx.record.raw("MedicationRequest")
-               if r.get("status") == "active" and r.get("intent") in ORDER_INTENTS]
-        matching = [r for r in raw if ingredients_of(ctx, r) & ingredients]
-        ctx.record.memo[key] = ctx.record.read(matching)
-    return ctx.record.memo[key]
+    return ctx.cache.once("renewal-active-orders", lambda: ctx.record.valid(
+        "MedicationRequest", lambda r: r.get("status") == "active" and r.get("intent") in ORDER_INTENTS
+        and bool(ingredients_of(ctx, r) & ingredients)), frozenset(ingredients))
 
 
 def _named_predecessors(ctx: RuleContext, draft: dict) -> list[dict]:

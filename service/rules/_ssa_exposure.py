@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..record import codings, concept_text
-from ..units import convert
+from ..dosing import dosages, first_dose_in
 from .common import RuleContext, as_dict, ssa_formulation
 
 SNOMED = "http://snomed.info/sct"
@@ -48,29 +48,13 @@ def route_of(resource: dict) -> str | None:
     return None
 
 
-def _dosages(resource: dict) -> list[dict]:
-    """The dosage elements of an order (dosageInstruction), statement (dosage) or administration (dosage)."""
-    found = resource.get("dosageInstruction") if "dosageInstruction" in resource else resource.get("dosage")
-    found = found if isinstance(found, list) else [found]
-    return [as_dict(d) for d in found if isinstance(d, dict)]
-
-
 def _routes(resource: dict) -> list[dict]:
-    return [as_dict(d.get("route")) for d in _dosages(resource) if d.get("route")]
+    return [as_dict(d.get("route")) for d in dosages(resource) if d.get("route")]
 
 
 def dose_mg(resource: dict) -> float | None:
-    """The first structured dose in milligrams (any mass unit converted through UCUM), else None."""
-    for dosage in _dosages(resource):
-        quantities = [as_dict(dosage.get("dose"))] + [as_dict(as_dict(r).get("doseQuantity"))
-                                                      for r in dosage.get("doseAndRate") or []]
-        for quantity in quantities:
-            value, unit = quantity.get("value"), quantity.get("code") or quantity.get("unit")
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and unit:
-                milligrams = convert(float(value), str(unit), "mg")
-                if milligrams is not None:
-                    return milligrams
-    return None
+    """The first structured dose in milligrams (any mass unit converted through UCUM: `dosing.first_dose_in`)."""
+    return first_dose_in(resource, "mg")
 
 
 def washout_formulation(ctx: RuleContext, resource: dict, depot_min_mg: float) -> str:
@@ -98,7 +82,7 @@ def washout_reading(ctx: RuleContext, resource: dict, depot_min_mg: float) -> tu
 
 def order_interval_days(resource: dict) -> int | None:
     """The injection interval of an order from `timing.repeat` (frequency 1 per period), in days."""
-    for dosage in _dosages(resource):
+    for dosage in dosages(resource):
         repeat = as_dict(as_dict(dosage.get("timing")).get("repeat"))
         period, unit = repeat.get("period"), repeat.get("periodUnit")
         if isinstance(period, (int, float)) and unit in _PERIOD_DAYS and (repeat.get("frequency") or 1) == 1:

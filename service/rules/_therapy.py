@@ -27,9 +27,9 @@ def given_with(ctx: RuleContext, value_set_id: str) -> list[tuple[dict, str]]:
     session (selected or not), and MedicationStatements with status active. Newest evidence kinds first."""
     found = [(draft, "draft order") for draft in draft_medications(ctx, value_set_id)]
     found += [(event.resource, "active order") for event in active_medications(ctx, value_set_id)]
-    statements = [s for s in ctx.record.raw("MedicationStatement")
-                  if s.get("status") == "active" and is_drug(ctx, s, value_set_id)]
-    found += [(s, "active statement") for s in ctx.record.read(statements)]
+    statements = ctx.record.valid("MedicationStatement",
+                                  lambda s: s.get("status") == "active" and is_drug(ctx, s, value_set_id))
+    found += [(s, "active statement") for s in statements]
     return found
 
 
@@ -154,10 +154,7 @@ def nec_conditions(ctx: RuleContext) -> list[dict]:
     together with another condition that is a pancreatic neoplasm, since on its own it may be a lung or
     unknown-primary NEC.
     """
-    key = "nec-conditions"
-    if key not in ctx.record.memo:
-        ctx.record.memo[key] = _nec_conditions(ctx)
-    return ctx.record.memo[key]
+    return ctx.cache.once("nec-conditions", lambda: _nec_conditions(ctx))
 
 
 def _nec_conditions(ctx: RuleContext) -> list[dict]:
@@ -167,8 +164,7 @@ def _nec_conditions(ctx: RuleContext) -> list[dict]:
     for condition in nec:
         if any(code in pnet for code in codings(condition.get("code"))):
             pancreatic.append(condition)
-    candidates = [c for c in ctx.record.raw("Condition") if is_active_condition(c) and _morphologies(c)]
-    for condition in ctx.record.read(candidates):
+    for condition in ctx.record.valid("Condition", lambda c: is_active_condition(c) and bool(_morphologies(c))):
         sites = [site for morphology, site in _morphologies(condition) if (ICDO3, morphology) in nec_set]
         sites = [site for site in sites if site is None or _is_pancreas(site)]  # "8041/3-C34.1" is a lung NEC
         if not sites:
@@ -210,21 +206,19 @@ def latest_with_component(ctx: RuleContext, role: str, panel_role: str, within: 
     `panel_role` with a component coded in `role` (a panel without one does not count), e.g. a systolic blood
     pressure alone or in a BP panel."""
     wanted, panel = ctx.value_set(role), ctx.value_set(panel_role)
-    candidates = []
-    for observation in ctx.record.raw("Observation"):
+
+    def coded(observation: dict) -> bool:
         if observation.get("status") not in FINAL_RESULT:
-            continue
+            return False
         codes = codings(observation.get("code"))
         component_codes = [c for part in observation.get("component") or [] for c in codings(part.get("code"))]
-        if any(c in wanted for c in codes) or (any(c in panel for c in codes)
-                                               and any(c in wanted for c in component_codes)):
-            candidates.append(observation)
-    dated = [(effective_time(o), o) for o in candidates]
-    recent = sorted(((when, o) for when, o in dated  # calendar days (RULES.md v2); a next-day date tolerated
-                     if when and when <= ctx.now + timedelta(days=1)
-                     and (within is None or within_window(min(when, ctx.now), ctx.now, within))),
-                    key=lambda item: item[0], reverse=True)
-    for _, observation in recent:  # validate only the newest usable one
-        if ctx.record.read([observation]):
-            return observation
-    return None
+        return any(c in wanted for c in codes) or (any(c in panel for c in codes)
+                                                   and any(c in wanted for c in component_codes))
+
+    def recent(observation: dict) -> bool:  # calendar days (RULES.md v2); a next-day date tolerated
+        when = effective_time(observation)
+        return bool(when and when <= ctx.now + timedelta(days=1)
+                    and (within is None or within_window(min(when, ctx.now), ctx.now, within)))
+
+    # validate only the newest usable one
+    return ctx.record.select("Observation", lambda o: coded(o) and recent(o)).newest_first(effective_time).first()

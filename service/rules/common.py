@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .. import card_filters
+from ..dosing import dose_unit
 from ..fhirtime import (FhirTime, effective_span, effective_time, local_date, parse_fhir_datetime, parse_fhir_time,
                         within_window)
 from ..hook_request import HookRequest
-from ..record import PatientRecord, codings, concept_text, display_of, reference_key
+from ..record import Candidates, PatientRecord, codings, concept_text, display_of, reference_key
+from ..request_cache import RequestCache
 from ..terminology import ICD10CM, CodeEntry, Terminology, ValueSet
 
 ACTIVE_CLINICAL = {"active", "recurrence", "relapse"}
@@ -44,6 +46,7 @@ class RuleContext:
 
     uses: dict[str, str] = field(default_factory=dict)  # the card file's `uses:` (role -> value set id)
     rule_id: str = ""
+    cache: RequestCache = field(default_factory=RequestCache)  # shared by the rules of one hook call
 
     def value_set(self, role: str) -> ValueSet:
         """The value set the card file declares for `role` under `uses:`. Refuses a role the card file does
@@ -132,21 +135,19 @@ def conditions_in(ctx: RuleContext, role: str) -> list[dict]:
 
 
 def _conditions_in_set(ctx: RuleContext, value_set: ValueSet) -> list[dict]:
-    key = ("conditions", value_set.id)
-    if key not in ctx.record.memo:
+    def compute() -> list[dict]:
         found = _active_with_code_in(ctx, value_set)
         if value_set.pair_functional:
             neoplasm = _active_with_code_in(ctx, {(ICD10CM, code) for code in value_set.pair_neoplasm})
             functional = _active_with_code_in(ctx, {(ICD10CM, code) for code in value_set.pair_functional})
             if neoplasm and functional:
                 found += [c for c in neoplasm + functional if c not in found]
-        ctx.record.memo[key] = found
-    return ctx.record.memo[key]
+        return found
+    return ctx.cache.once("conditions", compute, value_set.id)
 
 
 def _active_with_code_in(ctx: RuleContext, codes) -> list[dict]:
-    raw = [c for c in ctx.record.with_code_in("Condition", codes) if is_active_condition(c)]
-    return ctx.record.read(raw)
+    return ctx.record.valid("Condition", is_active_condition, codes=codes)
 
 
 def has_pnet(ctx: RuleContext) -> bool:
@@ -154,9 +155,7 @@ def has_pnet(ctx: RuleContext) -> bool:
     of SCOPE_ROLES, which every card file of a rule that judges scope declares under `uses:` (the roles are
     resolved on every call, so a card that lacks one fails whichever rule asks first)."""
     sets = [ctx.value_set(role) for role in SCOPE_ROLES]
-    if "has_pnet" not in ctx.record.memo:
-        ctx.record.memo["has_pnet"] = any(_conditions_in_set(ctx, value_set) for value_set in sets)
-    return ctx.record.memo["has_pnet"]
+    return ctx.cache.once("has-pnet", lambda: any(_conditions_in_set(ctx, value_set) for value_set in sets))
 
 
 def condition_facts(conditions: list[dict]) -> list[dict]:
@@ -207,10 +206,11 @@ def drug_entries(ctx: RuleContext, resource: dict) -> list[CodeEntry]:
 
 def drug_codings(ctx: RuleContext, resource: dict) -> list[tuple[str, str]]:
     """The drug codes of a medication resource (its own or its Medication's), once per request."""
-    key = ("drug-codings", id(resource))
-    if key not in ctx.record.memo:
-        ctx.record.memo[key] = codings(medication_concept(ctx, resource))
-    return ctx.record.memo[key]
+    by_resource: dict[int, list[tuple[str, str]]] = ctx.cache.once("drug-codings", dict)  # hot: one dict, no closures
+    key = id(resource)
+    if key not in by_resource:
+        by_resource[key] = codings(medication_concept(ctx, resource))
+    return by_resource[key]
 
 
 def is_drug(ctx: RuleContext, resource: dict, value_set_id: str) -> bool:
@@ -232,20 +232,9 @@ def ssa_formulation(ctx: RuleContext, resource: dict) -> str | None:
     text = concept_text(medication_concept(ctx, resource)).lower()
     if any(word in text for word in ("lar", "depot", "long-acting", "long acting", "extended")):
         return "long-acting"
-    unit = _first_dose_unit(resource)
-    if unit in {"ug", "mcg", "microgram", "micrograms", "µg"}:
-        return "short-acting"
-    return None
-
-
-def _first_dose_unit(resource: dict) -> str | None:
-    for dosage in resource.get("dosageInstruction") or []:
-        for dose_and_rate in dosage.get("doseAndRate") or []:
-            quantity = dose_and_rate.get("doseQuantity") or {}
-            unit = quantity.get("code") or quantity.get("unit")
-            if unit:
-                return str(unit).lower()
-    return None
+    # An order's dose in micrograms is the SC formulation. Records of doses given (administrations, statements)
+    # are read by route, then dose, for the washout (RULES.md rule 10 v2: `_ssa_exposure.washout_reading`).
+    return "short-acting" if "dosageInstruction" in resource and dose_unit(resource) == "ug" else None
 
 
 def triggering_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
@@ -253,13 +242,11 @@ def triggering_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
     all drafts for order-sign, none for patient-view. Cancelled / entered-in-error drafts never count."""
     if ctx.request.hook == "patient-view":
         return []
-    drafts = [d for d in ctx.record.drafts if d.get("resourceType") != "Medication"
-              and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}]
-    if ctx.request.hook == "order-select":
-        selected = set(ctx.request.selections)
-        drafts = [d for d in drafts if reference_key(d) in selected]
-    drafts = [d for d in drafts if d.get("resourceType") != "MedicationRequest" or is_drug(ctx, d, value_set_id)]
-    return ctx.record.read(drafts)
+    selected = set(ctx.request.selections) if ctx.request.hook == "order-select" else None
+    return ctx.record.draft_orders(lambda d: d.get("resourceType") != "Medication"
+                                   and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}
+                                   and (selected is None or reference_key(d) in selected)
+                                   and (d.get("resourceType") != "MedicationRequest" or is_drug(ctx, d, value_set_id)))
 
 
 def planned_date(ctx: RuleContext, draft: dict) -> datetime:
@@ -291,9 +278,9 @@ def _timing_starts(draft: dict) -> list[FhirTime]:
 
 def draft_medications(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """All draft MedicationRequests of `value_set_id` (as data, whatever the hook's selections)."""
-    drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "MedicationRequest"
-              and d.get("status") not in {"cancelled", "entered-in-error"} and is_drug(ctx, d, value_set_id)]
-    return ctx.record.read(drafts)
+    return ctx.record.draft_orders(lambda d: d.get("resourceType") == "MedicationRequest"
+                                   and d.get("status") not in {"cancelled", "entered-in-error"}
+                                   and is_drug(ctx, d, value_set_id))
 
 
 def triggering_medication_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
@@ -304,10 +291,9 @@ def active_medications(ctx: RuleContext, value_set_id: str, statement_window: ti
     """On a drug: active/on-hold orders (intent order/plan), and administrations or statements within
     `statement_window` of now (when a window is given)."""
     events = []
-    requests = [r for r in ctx.record.raw("MedicationRequest")
-                if r.get("status") in ACTIVE_ORDER_STATUS and r.get("intent") in ORDER_INTENTS
-                and is_drug(ctx, r, value_set_id)]
-    for request in ctx.record.read(requests):
+    requests = ctx.record.valid("MedicationRequest", lambda r: r.get("status") in ACTIVE_ORDER_STATUS
+                                and r.get("intent") in ORDER_INTENTS and is_drug(ctx, r, value_set_id))
+    for request in requests:
         when = parse_fhir_datetime(request.get("authoredOn")) or ctx.now
         events.append(DoseEvent(when, request, "active order"))
     if statement_window is not None:
@@ -326,10 +312,12 @@ def medication_records(ctx: RuleContext, value_set_id: str) -> list[dict]:
     (active, on-hold, completed, stopped), an administration (not entered in error), a statement (active,
     completed, intended, on-hold, stopped). Drafts are not records (draft_medications). Matched by drug first;
     only the matches are validated."""
-    raw = [r for r in ctx.record.raw("MedicationRequest") if r.get("status") in ORDER_ON_RECORD_STATUS]
-    raw += [a for a in ctx.record.raw("MedicationAdministration") if a.get("status") != "entered-in-error"]
-    raw += [s for s in ctx.record.raw("MedicationStatement") if s.get("status") in STATEMENT_ON_RECORD_STATUS]
-    return ctx.record.read([r for r in raw if is_drug(ctx, r, value_set_id)])
+    def drug(resource: dict) -> bool:
+        return is_drug(ctx, resource, value_set_id)
+    found = ctx.record.valid("MedicationRequest", lambda r: r.get("status") in ORDER_ON_RECORD_STATUS and drug(r))
+    found += ctx.record.valid("MedicationAdministration", lambda a: a.get("status") != "entered-in-error" and drug(a))
+    found += ctx.record.valid("MedicationStatement", lambda s: s.get("status") in STATEMENT_ON_RECORD_STATUS and drug(s))
+    return found
 
 
 def administrations(ctx: RuleContext, value_set_id: str, include_statements: bool = False) -> list[DoseEvent]:
@@ -338,8 +326,7 @@ def administrations(ctx: RuleContext, value_set_id: str, include_statements: boo
     as late as it allows, capped at now; `DoseEvent.span` keeps it as recorded). Resources are matched by
     drug first and only the matches are validated."""
     def matching(kind: str, statuses: set[str]) -> list[dict]:
-        raw = [r for r in ctx.record.raw(kind) if r.get("status") in statuses and is_drug(ctx, r, value_set_id)]
-        return ctx.record.read(raw)
+        return ctx.record.valid(kind, lambda r: r.get("status") in statuses and is_drug(ctx, r, value_set_id))
 
     events = []
     for administration in matching("MedicationAdministration", {"completed"}):
@@ -369,14 +356,26 @@ def _statement_event(ctx: RuleContext, statement: dict) -> DoseEvent | None:
 # --- PRRT ---------------------------------------------------------------------------------------------
 
 def prrt_history(ctx: RuleContext) -> list[DoseEvent]:
-    """Received PRRT, newest first: Lu-177 dotatate given or completed, or a radionuclide therapy
-    Procedure that names the agent (Lu-177 dotatate, Y-90 dotatoc) in its codes or text. Each event's
-    `agent` says whether it was Lu-177 dotatate ("lutetium-177") or another radionuclide ("other")."""
+    """RULES.md "Received PRRT", the one reading every rule uses (PRRT scope, course, surveillance):
+    Lu-177 dotatate given or completed, or a radionuclide therapy Procedure that names the agent (Lu-177
+    dotatate, Y-90 dotatoc) in its codes or text; up to now (a dose dated after now is a data error and
+    never counts), one per day, newest first. Each event's `agent` says whether it was Lu-177 dotatate
+    ("lutetium-177") or another radionuclide ("other"). Computed once per hook call."""
+    return ctx.cache.once("prrt-history", lambda: _dedupe_same_day(
+        sorted((event for event in _prrt_events(ctx) if event.when <= ctx.now),
+               key=lambda event: event.when, reverse=True)))
+
+
+def in_prrt_scope(ctx: RuleContext) -> bool:
+    """RULES.md "Scope" for the PRRT rules: an active pancreatic NET, or PRRT received (`prrt_history`)."""
+    return has_pnet(ctx) or bool(prrt_history(ctx))
+
+
+def _prrt_events(ctx: RuleContext) -> list[DoseEvent]:
     events = [DoseEvent(e.when, e.resource, e.evidence, e.span, LU177)
               for e in administrations(ctx, "lutetium-lu177-dotatate")]
     lutetium, prrt = ctx.value_set("lutetium-lu177-dotatate"), ctx.value_set("prrt-procedure")
-    done = [p for p in ctx.record.raw("Procedure") if p.get("status") == "completed"]
-    for procedure in ctx.record.read(done):
+    for procedure in ctx.record.valid("Procedure", lambda p: p.get("status") == "completed"):
         codes = codings(procedure.get("code"))
         used = [c for device in procedure.get("usedCode") or [] for c in codings(device)]
         text = " ".join([concept_text(procedure.get("code"))] +
@@ -387,7 +386,7 @@ def prrt_history(ctx: RuleContext) -> list[DoseEvent]:
         if event and (agent_coded or therapy_with_agent):
             event.agent = LU177 if agent_coded or _names_lutetium_dotatate(text) else "other"
             events.append(event)
-    return _dedupe_same_day(sorted(events, key=lambda event: event.when, reverse=True))
+    return events
 
 
 LU177 = "lutetium-177"
@@ -415,49 +414,55 @@ def _dedupe_same_day(events: list[DoseEvent]) -> list[DoseEvent]:
 
 def result_time(ctx: RuleContext, observation: dict) -> datetime | None:
     """effective_time of a result, parsed once per request (lab value sets overlap)."""
-    times = ctx.record.memo.setdefault("result-times", {})
+    times = _result_times(ctx)
     key = id(observation)
     if key not in times:
         times[key] = effective_time(observation)
     return times[key]
 
 
-def _dated_results(ctx: RuleContext, value_set_id: str) -> list[tuple[datetime, dict]]:
-    """(time, raw Observation) of final/amended/corrected results in the value set, newest first.
-    Not yet validated: callers validate only what they use (validation dominates the cost)."""
-    key = ("results", ctx.value_set(value_set_id).id)
-    if key not in ctx.record.memo:
-        raw = [o for o in ctx.record.with_code_in("Observation", ctx.value_set(value_set_id))
-               if o.get("status") in FINAL_RESULT]
-        dated = [(result_time(ctx, o), o) for o in raw]
-        ctx.record.memo[key] = sorted((d for d in dated if d[0]), key=_newest_full_first, reverse=True)
-    return ctx.record.memo[key]
+def _result_times(ctx: RuleContext) -> dict[int, datetime | None]:
+    return ctx.cache.once("result-times", dict)  # hot: one dict per call, read without closures
 
 
-def _newest_full_first(dated: tuple[datetime, dict]) -> tuple[datetime, bool]:
-    """Sort key: a result's earliest reading, and on a tie the fully dated one first (RULES.md "Partial
-    dates": a partial date never outranks a full date when choosing the latest result)."""
-    span = effective_span(dated[1])
-    return dated[0], not (span and span.partial)
+def _dated_results(ctx: RuleContext, value_set_id: str) -> Candidates:
+    """Final/amended/corrected results in the value set that have a time, newest first, as Candidates:
+    callers validate only what they use (validation dominates the cost). Their times are in `_result_times`."""
+    value_set = ctx.value_set(value_set_id)
+
+    def dated_final(observation: dict) -> bool:
+        return observation.get("status") in FINAL_RESULT and result_time(ctx, observation) is not None
+
+    def newest_full_first(observation: dict) -> tuple[datetime | None, bool]:
+        """A result's earliest reading, and on a tie the fully dated one first (RULES.md "Partial dates": a
+        partial date never outranks a full date when choosing the latest result)."""
+        span = effective_span(observation)
+        return times[id(observation)], not (span and span.partial)
+
+    times = _result_times(ctx)
+    return ctx.cache.once("lab-results", lambda: ctx.record.select("Observation", dated_final, codes=value_set)
+                          .newest_first(newest_full_first), value_set.id)
 
 
 def observations(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """Final/amended/corrected results with a code in `value_set_id`, newest first (validated)."""
-    return ctx.record.read([o for _, o in _dated_results(ctx, value_set_id)])
+    return _dated_results(ctx, value_set_id).all()
 
 
 def latest_observation(ctx: RuleContext, value_set_id: str, within: timedelta | None = None) -> dict | None:
     """The newest result of the lab (within the window from now, in calendar days, when given), or None.
     A partial date is read as its earliest instant (age triggers "overdue" cards; recency silences them).
     Only the result returned is validated."""
-    for when, observation in _dated_results(ctx, value_set_id):
-        if when > ctx.now + timedelta(days=1):
-            continue  # a result dated in the future is a data error; do not let it mask the real latest
-        if within is not None and not within_window(min(when, ctx.now), ctx.now, within):
-            return None
-        if ctx.record.read([observation]):
-            return observation
-    return None
+    results, times = _dated_results(ctx, value_set_id), _result_times(ctx)
+    latest_allowed = ctx.now + timedelta(days=1)
+
+    def not_future(observation: dict) -> bool:  # a result dated in the future is a data error: it must not
+        return times[id(observation)] <= latest_allowed  # type: ignore[operator]  # mask the real latest
+
+    def too_old(observation: dict) -> bool:  # newest first: every later result is older still
+        when = times[id(observation)]
+        return when <= latest_allowed and not within_window(min(when, ctx.now), ctx.now, within)  # type: ignore[operator,type-var,arg-type]
+    return results.first(not_future, until=too_old if within is not None else None)
 
 
 def quantity(observation: dict) -> tuple[float, str] | None:
@@ -565,15 +570,12 @@ def panel_or_components(ctx: RuleContext, panel_role: str,
 
 def service_requests(ctx: RuleContext, value_set_id: str, statuses: set[str]) -> list[dict]:
     """ServiceRequests on record with a code in `value_set_id` and one of `statuses`."""
-    raw = [s for s in ctx.record.with_code_in("ServiceRequest", ctx.value_set(value_set_id))
-           if s.get("status") in statuses]
-    return ctx.record.read(raw)
+    return ctx.record.valid("ServiceRequest", lambda s: s.get("status") in statuses, codes=ctx.value_set(value_set_id))
 
 
 def draft_service_requests(ctx: RuleContext, value_set_id: str) -> list[dict]:
     """Draft ServiceRequests (this ordering session) with a code in `value_set_id`."""
     value_set = ctx.value_set(value_set_id)
-    drafts = [d for d in ctx.record.drafts if d.get("resourceType") == "ServiceRequest"
-              and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}
-              and any(c in value_set for c in codings(d.get("code")))]
-    return ctx.record.read(drafts)
+    return ctx.record.draft_orders(lambda d: d.get("resourceType") == "ServiceRequest"
+                                   and d.get("status") not in {"cancelled", "entered-in-error", "revoked"}
+                                   and any(c in value_set for c in codings(d.get("code"))))

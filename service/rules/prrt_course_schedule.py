@@ -14,8 +14,9 @@ from __future__ import annotations
 from ..cards import Finding
 from ..fhirtime import format_date
 from ..record import reference_key
+from ..units import convert
 from .common import RuleContext, drug_name, planned_date
-from ._prrt import Course, current_course, lutetium_drafts, ordered_activity_mbq, to_mbq, whole_days
+from ._prrt import Course, current_course, lutetium_drafts, ordered_activity_mbq, whole_days
 
 ACTIVITY_VARIANT = {"unit-error": "activity-unit-error", "high": "activity-high", "low": "activity-low"}
 
@@ -63,14 +64,14 @@ def _course_facts(ctx: RuleContext, course: Course, planned) -> dict:
 
 def _activity(ctx: RuleContext, draft: dict) -> dict:
     """The ordered activity against the standard: problem = unit-error | high | low | None."""
-    mbq_per_mci = float(ctx.params["mbq_per_mci"])
-    ordered = ordered_activity_mbq(draft, mbq_per_mci)
+    ordered = ordered_activity_mbq(draft)
     if ordered is None:
         return {"activity_problem": None, "ordered_gbq": None, "ordered_mci": None, "ordered_percent": None}
-    standard = to_mbq(float(ctx.params["standard_activity_gbq"]), "GBq", mbq_per_mci)
+    standard = _activity_in(float(ctx.params["standard_activity_gbq"]), "GBq", "MBq")
     return {"activity_problem": activity_problem(ordered / standard, float(ctx.params["activity_tolerance_percent"]),
                                                  float(ctx.params["unit_error_factor"])),
-            "ordered_gbq": _number(ordered / 1000, 2), "ordered_mci": _number(ordered / mbq_per_mci, 1),
+            "ordered_gbq": _number(_activity_in(ordered, "MBq", "GBq"), 2),
+            "ordered_mci": _number(_activity_in(ordered, "MBq", "mCi"), 1),
             "ordered_percent": round(100 * ordered / standard)}
 
 
@@ -83,6 +84,14 @@ def activity_problem(ratio: float, tolerance_percent: float, unit_error_factor: 
     if ratio < 1 - tolerance_percent / 100:
         return "low"
     return None
+
+
+def _activity_in(value: float, unit: str, to: str) -> float:
+    """`value` in `unit` as `to` (activity units), through UCUM (1 Ci = 3.7e10 Bq by definition: units.py)."""
+    converted = convert(value, unit, to)
+    if converted is None:  # both are UCUM activity units, so this is a programming error
+        raise ValueError(f"cannot convert {unit} to {to}")
+    return converted
 
 
 def _number(value: float, places: int) -> str:

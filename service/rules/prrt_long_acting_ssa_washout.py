@@ -105,9 +105,9 @@ def _order_findings(ctx: RuleContext, planned: datetime) -> list[tuple[str, dict
 def _long_acting_exposures(ctx: RuleContext) -> list[tuple[dict, datetime | None, str]]:
     """(resource, start, evidence) for active/on-hold long-acting orders and active open statements."""
     exposures = []
-    orders = [r for r in ctx.record.raw("MedicationRequest") if r.get("status") in ACTIVE_ORDER_STATUS
-              and r.get("intent") in ORDER_INTENTS and is_drug(ctx, r, SSA)]
-    for order in ctx.record.read(orders):
+    orders = ctx.record.valid("MedicationRequest", lambda r: r.get("status") in ACTIVE_ORDER_STATUS
+                              and r.get("intent") in ORDER_INTENTS and is_drug(ctx, r, SSA))
+    for order in orders:
         if washout_formulation(ctx, order, _depot_mg(ctx)) == "long-acting":
             start = parse_fhir_time(order.get("authoredOn"))
             exposures.append((order, start.earliest if start else None, "active order"))

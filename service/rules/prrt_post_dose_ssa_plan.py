@@ -44,10 +44,10 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
 
 def _active_long_acting(ctx: RuleContext) -> list[dict]:
     """Active (or on-hold) long-acting somatostatin analog orders on record."""
-    orders = [r for r in ctx.record.raw("MedicationRequest") if r.get("status") in ACTIVE_ORDER_STATUS
-              and r.get("intent") in ORDER_INTENTS and is_drug(ctx, r, "somatostatin-analogs")]
+    orders = ctx.record.valid("MedicationRequest", lambda r: r.get("status") in ACTIVE_ORDER_STATUS
+                              and r.get("intent") in ORDER_INTENTS and is_drug(ctx, r, "somatostatin-analogs"))
     depot_mg = float(ctx.params["depot_min_mg"])
-    return [r for r in ctx.record.read(orders) if washout_formulation(ctx, r, depot_mg) == "long-acting"]
+    return [r for r in orders if washout_formulation(ctx, r, depot_mg) == "long-acting"]
 
 
 def _conditions(ctx: RuleContext, roles: list[str]) -> list[dict]:

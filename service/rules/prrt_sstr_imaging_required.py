@@ -43,8 +43,7 @@ def sstr_imaging_on_record(ctx: RuleContext) -> list[dict]:
     imaging, lutetium = ctx.value_set("sstr-imaging"), ctx.value_set("lutetium-lu177-dotatate")
     found = []
     for kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
-        candidates = [r for r in ctx.record.raw(kind) if r.get("status") not in {"entered-in-error"}]
-        for resource in ctx.record.read(candidates):
+        for resource in ctx.record.valid(kind, lambda r: r.get("status") not in {"entered-in-error"}):
             codes, text = _codes_and_text(resource)
             if any(c in lutetium for c in codes) or _THERAPY_SCAN.search(" ".join(_titles(resource))):
                 continue  # a therapy record or post-therapy scan, not diagnostic imaging

@@ -25,7 +25,8 @@ import copy
 import math
 
 from ..cards import Finding
-from ..dosing import Regimen, Schedule, describe_quantity, describe_schedule, parse_regimen, unit_strength
+from ..dosing import (Regimen, Schedule, describe_quantity, describe_schedule, parse_regimen, unit_strength,
+                      written_dose)
 from ..record import codings, reference_key
 from ..terminology import RXNORM
 from ..units import UCUM_SYSTEM, warm_up
@@ -193,12 +194,7 @@ def _unit_corrected(regimen: Regimen, standard: dict, multiplier: float) -> Regi
 
 def _as_written(draft: dict) -> str:
     """The ordered dose as the prescriber wrote it ("0.1 mg")."""
-    for dosage in draft.get("dosageInstruction") or []:
-        for entry in dosage.get("doseAndRate") or []:
-            quantity = entry.get("doseQuantity") or {}
-            if "value" in quantity:
-                return f"{quantity['value']:g} {quantity.get('unit') or quantity.get('code') or ''}".strip()
-    return "dose"
+    return written_dose(draft) or "dose"
 
 
 def _basis(standard: dict) -> str:

@@ -77,13 +77,13 @@ def _repletions(ctx: RuleContext, lab: str, result: dict) -> list[Repletion]:
     A partial date is read as its first day (the reading that keeps the card speaking)."""
     value_set, result_time = REPLETION[lab], effective_time(result)
     found = []
-    orders = [r for r in ctx.record.raw("MedicationRequest") if r.get("status") in ORDER_STATUS]
-    for order in ctx.record.read([r for r in orders if is_drug(ctx, r, value_set)]):
+    for order in ctx.record.valid("MedicationRequest",
+                                  lambda r: r.get("status") in ORDER_STATUS and is_drug(ctx, r, value_set)):
         when = parse_fhir_datetime(order.get("authoredOn"))
         if when:
             found.append(Repletion(order, when, "ordered", bool(result_time and when >= result_time)))
-    given = [a for a in ctx.record.raw("MedicationAdministration") if a.get("status") in GIVEN_STATUS]
-    for administration in ctx.record.read([a for a in given if is_drug(ctx, a, value_set)]):
+    for administration in ctx.record.valid("MedicationAdministration",
+                                           lambda a: a.get("status") in GIVEN_STATUS and is_drug(ctx, a, value_set)):
         when = effective_time(administration)
         if when:
             found.append(Repletion(administration, when, "given", bool(result_time and when >= result_time)))
