@@ -19,13 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SPECS = load_cards(ROOT / "cards")
 PROCEDURAL = sorted(rule_id for rule_id, spec in SPECS.items() if not spec.when)
 
-# Card files another branch of issue 13 is rewriting while this check lands (wording / template filters);
-# their triggers are fixed when those branches merge. strict: the check fails once a trigger is fixed, so the
-# rule leaves this list.
-PENDING_ELSEWHERE = {"everolimus-hyperglycemia", "post-prrt-cytopenia-referral", "prrt-baseline-labs",
-                     "prrt-concurrent-chemotherapy", "temozolomide-pjp-prophylaxis"}
-
-
 def _unnamed(spec) -> list[str]:
     scope = {spec.uses[role] for role in SCOPE_ROLES if role in spec.uses} if "`pnet`" in spec.trigger else set()
     value_sets = [f"value set {value_set}" for value_set in spec.value_sets
@@ -34,9 +27,7 @@ def _unnamed(spec) -> list[str]:
     return value_sets + windows
 
 
-@pytest.mark.parametrize("rule_id", [
-    pytest.param(rule_id, marks=pytest.mark.xfail(strict=True, reason="trigger fixed on merge of its owner's branch"))
-    if rule_id in PENDING_ELSEWHERE else rule_id for rule_id in PROCEDURAL])
+@pytest.mark.parametrize("rule_id", PROCEDURAL)
 def test_a_procedural_rules_trigger_names_its_value_sets_and_windows(rule_id):
     assert SPECS[rule_id].trigger, f"{rule_id}: a procedural rule needs a hand-written trigger:"
     assert _unnamed(SPECS[rule_id]) == [], f"{rule_id}: trigger: does not name {_unnamed(SPECS[rule_id])} (in backticks)"
@@ -50,10 +41,6 @@ def test_the_check_catches_a_role_added_without_a_word_in_the_trigger(tmp_path):
     path.write_text(source.replace("uses:\n", "uses:\n  potassium: potassium\n", 1)
                     .replace("(`renal_window_days`)", "", 1), encoding="utf-8")
     assert _unnamed(load_card_file(path)) == ["value set potassium", "window renal_window_days"]
-
-
-def test_pending_list_names_only_procedural_rules():
-    assert PENDING_ELSEWHERE <= set(PROCEDURAL)
 
 
 def test_the_scope_roles_are_one_list():
