@@ -29,7 +29,7 @@ from . import parameter_ranges
 from .card_filters import FILTERS
 from .markdown import Markdown, escape_markdown
 from .terminology import YAML_LOADER
-from .when import describe, per_of, roles_in, windows_in
+from .when import describe, per_of, roles_in, variants_in, windows_in
 
 TOPIC_SYSTEM = "urn:pnet-cds:rule-catalog"
 SUMMARY_LIMIT = 139
@@ -156,6 +156,9 @@ def _generate_trigger(path: Path, spec: CardSpec) -> None:
     missing = sorted(windows_in(spec.when) - set(spec.parameters))
     if missing:
         raise CardFileError(f"{path}: when: names windows that are not parameters: {missing}")
+    unknown = sorted(variants_in(spec.when) - set(spec.raw["variants"]))
+    if unknown:
+        raise CardFileError(f"{path}: when: names card variants the card file does not have: {unknown}")
 
 
 def parameter_roles(parameters: dict) -> set[str]:

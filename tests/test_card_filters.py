@@ -159,11 +159,10 @@ def test_a_condition_name_is_escaped_in_detail():
 # --- no rule module builds card text ---------------------------------------------------------------------
 
 # Card text is built only by the card renderer and its filters. `common.py` keeps describe_result and
-# condition_label (the filters applied to the facts) for callers that need the text; the modules below still
-# hand over a condition_label text and are being rewritten as `when:` predicates by issue 13 item 2.
+# condition_label (the filters applied to the facts) for callers that need the text; every rule module and the
+# `when:` predicates hand over condition_facts / result_facts.
 WORDING = {"Markdown", "escape_markdown", "describe_result", "card_filters", "markdown"}
-CONDITION_LABEL_STILL = {"common", "predicates", "gastrinoma_ppi_first", "ssa_on_therapy_switch",
-                         "octreotide_lar_without_sc_trial", "nec_not_net_therapy"}
+CONDITION_LABEL_STILL = {"common"}
 
 
 def _names_used(path: Path) -> set[str]:

@@ -82,7 +82,8 @@ def test_patient_text_cannot_inject_markdown_links_or_html():
     spec = _HARNESS.app.extensions["pnet_cds"].rules[0].spec
     hostile = "[click](https://evil.example) <script>alert(1)</script> **bold**"
     card = render_card(spec, Finding(facts={"drug": hostile, "draft_ref": "MedicationRequest/x",
-                                            "insulinoma": "insulinoma", "malignant": True}), "p1", lambda: "u")
+                                            "insulinoma": [{"name": "insulinoma", "since": None}],
+                                            "malignant": True}), "p1", lambda: "u")
     assert "\\[click\\]" in card["detail"] and "\\<script\\>" in card["detail"] and "\\*\\*bold" in card["detail"]
     assert "[click](" not in card["detail"]
     # summaries and labels are plain text, not markdown: shown as sent
@@ -103,7 +104,7 @@ def test_summary_over_limit_is_cut_below_140():
     original = spec.variants["default"]["summary"]
     spec.variants["default"]["summary"] = lambda facts: "x" * 300
     try:
-        card = render_card(spec, Finding(facts={"drug": "d", "draft_ref": "MedicationRequest/x", "insulinoma": "i",
+        card = render_card(spec, Finding(facts={"drug": "d", "draft_ref": "MedicationRequest/x", "insulinoma": [{"name": "i", "since": None}],
                                                          "malignant": False}),
                            "p1", lambda: "u")
     finally:

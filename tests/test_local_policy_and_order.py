@@ -22,8 +22,8 @@ def _card_file(tmp_path: Path, rule_id: str = "post-prrt-cbc-surveillance", **ch
     return path
 
 
-FACTS = {"last_cbc_date": "2025-09-01", "months_since_cbc": 9, "last_prrt_date": "2025-08-01",
-         "months_since_prrt": 10, "prrt_evidence": "administration"}
+FACTS = {"last_cbc_date": "2025-09-01", "last_cbc_months": 9, "last_prrt_date": "2025-08-01",
+         "last_prrt_months": 10, "last_prrt_evidence": "administration"}
 
 
 def test_local_policy_items_are_rendered_with_parameters_and_named_on_the_card(tmp_path):

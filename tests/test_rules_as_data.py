@@ -151,7 +151,9 @@ DECLARATIVE = sorted(rule_id for rule_id, spec in SPECS.items() if spec.when)
 
 def test_at_least_the_first_declarative_rules_have_no_python_module():
     assert {"sunitinib-in-insulinoma", "ssa-in-insulinoma", "checkpoint-inhibitor-in-wd-net",
-            "vipoma-ssa-not-started"} <= set(DECLARATIVE)
+            "vipoma-ssa-not-started", "gastrinoma-ppi-first", "octreotide-lar-without-sc-trial",
+            "pasireotide-with-everolimus", "sunitinib-baseline-monitoring", "nec-not-net-therapy",
+            "ssa-on-therapy-switch", "post-prrt-cbc-surveillance"} <= set(DECLARATIVE)
     for rule_id in DECLARATIVE:
         assert not (RULES / f"{rule_id.replace('-', '_')}.py").exists()
 
@@ -199,7 +201,7 @@ def test_a_rule_with_both_when_and_a_python_module_is_refused():
     from pnet_cds.rules import load_rule
 
     with pytest.raises(AttributeError, match="both when: and"):
-        load_rule("gastrinoma-ppi-first", [{"drafted": {"role": "somatostatin-analogs"}}])
+        load_rule("prrt-course-schedule", [{"drafted": {"role": "lutetium-lu177-dotatate"}}])
 
 
 def test_a_per_patient_rule_must_not_start_with_drafted(tmp_path):

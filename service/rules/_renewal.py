@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..fhirtime import parse_fhir_datetime
+from ..fhirtime import FhirTime, parse_fhir_datetime, parse_fhir_time
 from ..record import reference_key
 from .common import ORDER_INTENTS, RuleContext, as_dict, drug_entries
 
@@ -102,3 +102,37 @@ def _bounds_end(dosage) -> datetime | None:
 def new_starts(ctx: RuleContext, drafts: list[dict]) -> list[dict]:
     """The drafts that are new starts, not renewals (for the rules marked "new starts only")."""
     return [draft for draft in drafts if not is_renewal(ctx, draft)]
+
+
+def combination_is_new(ctx: RuleContext, draft: dict, partners: list[tuple[dict, str]]) -> bool:
+    """True unless `draft` renews an order and every partner record — (resource, evidence) as `given_with`
+    reads it — predates that order (RULES.md v2: a renewal of a combination already in place is noise).
+    A partner drafted now is new unless it renews an order of its own begun earlier; an undated order or
+    record counts as new (when unsure, the card speaks)."""
+    renewed = renewed_orders(ctx, draft)
+    if not renewed:
+        return True
+    renewed_since = [_started(order) for order in renewed]
+    if any(span is None for span in renewed_since):
+        return True
+    # Partial dates read so that the card can speak: the renewed order as early, the partner as late as allowed.
+    latest_renewed = max(span.earliest for span in renewed_since)
+    for resource, evidence in partners:
+        if evidence == "draft order":  # a new partner start is a new combination; a renewal began earlier
+            since = [_started(order) for order in renewed_orders(ctx, resource)]
+        else:
+            since = [_started(resource)]
+        if not since or any(span is None or span.latest > latest_renewed for span in since):
+            return True
+    return False
+
+
+def _started(resource: dict) -> FhirTime | None:
+    """When an order or statement began: authoredOn, else the statement's period start or date asserted."""
+    period = as_dict(resource.get("effectivePeriod"))
+    for value in (resource.get("authoredOn"), period.get("start"), resource.get("effectiveDateTime"),
+                  resource.get("dateAsserted")):
+        span = parse_fhir_time(value) if isinstance(value, str) else None
+        if span is not None:
+            return span
+    return None

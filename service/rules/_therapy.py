@@ -2,7 +2,7 @@
 
 What "given with" a drug means (active order, any draft of this session, or an active statement), which
 temozolomide schedule a draft is on (rules 17, 18), which pancreatic neoplasm is a neuroendocrine carcinoma
-(by concept or by morphology), which is functional, and the latest blood pressure.
+(by concept or by morphology), which is functional, and the latest result alone or as a panel component.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..fhirtime import effective_time, parse_fhir_datetime, within_window
 from ..record import codings
 from ..terminology import ICDO3
 from ..units import convert
-from .common import (FINAL_RESULT, FUNCTIONAL_SETS, RuleContext, active_medications, as_dict, conditions_in,
+from .common import (FINAL_RESULT, RuleContext, active_medications, as_dict, conditions_in,
                      draft_medications, is_active_condition, is_drug)
 
 TEMOZOLOMIDE_PARTNERS = ("everolimus", "bevacizumab", "thalidomide")  # RULES.md rules 17, 18
@@ -201,34 +201,24 @@ def _morphologies(condition: dict) -> list[tuple[str, str | None]]:
     return found
 
 
-OTHER_HORMONE_SYNDROME = "other-hormone-syndrome"
+def latest_with_component(ctx: RuleContext, role: str, panel_role: str, within: timedelta | None) -> dict | None:
+    """The newest final result within the window (when given): an Observation coded in `role`, or a panel in
+    `panel_role` with a component coded in `role` (a panel without one does not count), e.g. a systolic blood
+    pressure alone or in a BP panel."""
+    wanted, panel = ctx.value_set(role), ctx.value_set(panel_role)
 
-
-def functional_conditions(ctx: RuleContext) -> list[dict]:
-    """Conditions naming a hormone syndrome: insulinoma, gastrinoma, VIPoma, glucagonoma, somatostatinoma (by
-    SNOMED CT or an ICD-10-CM neoplasm + E16.x pair), or another one (E16.8, carcinoid syndrome)."""
-    found = []
-    for role in FUNCTIONAL_SETS + (OTHER_HORMONE_SYNDROME,):  # roles every caller's card file declares
-        found += [c for c in conditions_in(ctx, role) if c not in found]
-    return found
-
-
-def latest_systolic_bp(ctx: RuleContext, within: timedelta) -> dict | None:
-    """The newest final blood pressure within the window: an Observation coded systolic BP, or a BP panel
-    with a systolic component (a panel without one does not count)."""
-    systolic, panel = ctx.value_set("systolic-bp"), ctx.value_set("blood-pressure-panel")
-    def systolic_result(observation: dict) -> bool:
+    def coded(observation: dict) -> bool:
         if observation.get("status") not in FINAL_RESULT:
             return False
         codes = codings(observation.get("code"))
         component_codes = [c for part in observation.get("component") or [] for c in codings(part.get("code"))]
-        return any(c in systolic for c in codes) or (any(c in panel for c in codes)
-                                                     and any(c in systolic for c in component_codes))
+        return any(c in wanted for c in codes) or (any(c in panel for c in codes)
+                                                   and any(c in wanted for c in component_codes))
 
     def recent(observation: dict) -> bool:  # calendar days (RULES.md v2); a next-day date tolerated
         when = effective_time(observation)
-        return bool(when and when <= ctx.now + timedelta(days=1) and within_window(min(when, ctx.now), ctx.now, within))
+        return bool(when and when <= ctx.now + timedelta(days=1)
+                    and (within is None or within_window(min(when, ctx.now), ctx.now, within)))
 
     # validate only the newest usable one
-    return ctx.record.select("Observation", lambda o: systolic_result(o) and recent(o)) \
-        .newest_first(effective_time).first()
+    return ctx.record.select("Observation", lambda o: coded(o) and recent(o)).newest_first(effective_time).first()

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .. import card_filters
-from ..cards import Finding
 from ..dosing import dose_unit
-from ..fhirtime import FhirTime, effective_span, effective_time, parse_fhir_datetime, parse_fhir_time, within_window
+from ..fhirtime import (FhirTime, effective_span, effective_time, local_date, parse_fhir_datetime, parse_fhir_time,
+                        within_window)
 from ..hook_request import HookRequest
 from ..record import Candidates, PatientRecord, codings, concept_text, display_of, reference_key
 from ..request_cache import RequestCache
@@ -150,10 +150,6 @@ def _active_with_code_in(ctx: RuleContext, codes) -> list[dict]:
     return ctx.record.valid("Condition", is_active_condition, codes=codes)
 
 
-def has_condition(ctx: RuleContext, role: str) -> bool:
-    return bool(conditions_in(ctx, role))
-
-
 def has_pnet(ctx: RuleContext) -> bool:
     """Scope of the service: an active pancreatic neuroendocrine neoplasm of any kind, read through the roles
     of SCOPE_ROLES, which every card file of a rule that judges scope declares under `uses:` (the roles are
@@ -287,20 +283,6 @@ def draft_medications(ctx: RuleContext, value_set_id: str) -> list[dict]:
                                    and is_drug(ctx, d, value_set_id))
 
 
-def drafts_for_condition(ctx: RuleContext, drug_value_set: str, condition_value_set: str,
-                         condition_fact: str) -> list[Finding]:
-    """One finding per triggering draft of `drug_value_set` for a pNET patient with an active condition
-    in `condition_value_set`; facts: drug, draft_ref and the condition label under `condition_fact`."""
-    drafts = triggering_medication_drafts(ctx, drug_value_set)
-    if not drafts or not has_pnet(ctx):
-        return []
-    conditions = conditions_in(ctx, condition_value_set)
-    if not conditions:
-        return []
-    return [Finding(facts={"drug": drug_name(ctx, draft), "draft_ref": reference_key(draft),
-                           condition_fact: condition_label(conditions)}) for draft in drafts]
-
-
 def triggering_medication_drafts(ctx: RuleContext, value_set_id: str) -> list[dict]:
     return [d for d in triggering_drafts(ctx, value_set_id) if d.get("resourceType") == "MedicationRequest"]
 
@@ -319,6 +301,23 @@ def active_medications(ctx: RuleContext, value_set_id: str, statement_window: ti
             if within_window(event.when, ctx.now, statement_window):
                 events.append(event)
     return events
+
+
+ORDER_ON_RECORD_STATUS = {"active", "on-hold", "completed", "stopped"}
+STATEMENT_ON_RECORD_STATUS = {"active", "completed", "intended", "on-hold", "stopped"}
+
+
+def medication_records(ctx: RuleContext, value_set_id: str) -> list[dict]:
+    """Every record that the patient had the drug, whatever its date: an order that was or is in force
+    (active, on-hold, completed, stopped), an administration (not entered in error), a statement (active,
+    completed, intended, on-hold, stopped). Drafts are not records (draft_medications). Matched by drug first;
+    only the matches are validated."""
+    def drug(resource: dict) -> bool:
+        return is_drug(ctx, resource, value_set_id)
+    found = ctx.record.valid("MedicationRequest", lambda r: r.get("status") in ORDER_ON_RECORD_STATUS and drug(r))
+    found += ctx.record.valid("MedicationAdministration", lambda a: a.get("status") != "entered-in-error" and drug(a))
+    found += ctx.record.valid("MedicationStatement", lambda s: s.get("status") in STATEMENT_ON_RECORD_STATUS and drug(s))
+    return found
 
 
 def administrations(ctx: RuleContext, value_set_id: str, include_statements: bool = False) -> list[DoseEvent]:
@@ -543,6 +542,28 @@ def describe_result(observation: dict) -> str:
     """"Potassium 2.9 mmol/L (ref 3.5–5.1) on 2026-05-28": the card filter `lab_result` of `result_facts`
     (kept for callers that need the text outside a card)."""
     return card_filters.lab_result(result_facts(observation))
+
+
+def panel_or_components(ctx: RuleContext, panel_role: str,
+                        component_roles: list[str]) -> list[tuple[FhirTime, list[dict]]]:
+    """When a panel was resulted, newest first, with the results that make it: each result of `panel_role`,
+    and each calendar date (or partial date) on which every one of `component_roles` was resulted (a lone
+    component is not the panel: RULES.md v2, a CBC is a CBC panel or hemoglobin + WBC + platelets of one date).
+    Results dated after today are ignored; on a tie a full date comes before a partial one."""
+    found = [(span, [o]) for o in observations(ctx, panel_role) if (span := effective_span(o))]
+    by_date: dict = {}
+    for role in component_roles:
+        for observation in observations(ctx, role):
+            span = effective_span(observation)
+            if span:
+                key = span.text if span.partial else local_date(span.earliest)
+                by_date.setdefault(key, {}).setdefault(role, (span, observation))
+    for seen in by_date.values():
+        if len(seen) == len(component_roles):
+            spans = [span for span, _ in seen.values()]
+            found.append((min(spans, key=lambda s: s.earliest), [o for _, o in seen.values()]))
+    return sorted((item for item in found if local_date(item[0].earliest) <= local_date(ctx.now)),
+                  key=lambda item: (item[0].earliest, not item[0].partial), reverse=True)
 
 
 # --- orders on record ---------------------------------------------------------------------------------
