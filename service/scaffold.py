@@ -275,9 +275,9 @@ def _plain(title: str) -> str:
 def _detail(plan: Plan) -> list[str]:
     if plan.drug:
         found = "a draft order for {{ drug }} while the patient has an active pancreatic NET" + (
-            f" and {_plain(plan.condition.title)} ({{{{ {plan.condition.fact} }}}})." if plan.condition else ".")
+            f" and {_plain(plan.condition.title)} ({{{{ {plan.condition.fact} | conditions }}}})." if plan.condition else ".")
     else:
-        found = f"active {_plain(plan.condition.title)} ({{{{ {plan.condition.fact} }}}})."  # type: ignore[union-attr]
+        found = f"active {_plain(plan.condition.title)} ({{{{ {plan.condition.fact} | conditions }}}})."  # type: ignore[union-attr]
     return [*textwrap.wrap(f"**Found:** {found}", 110), "",
             f"**Why it matters:** {PLACEHOLDER}: what the source says, with its numbers (every number from RULES.md or",
             "its sources; a number that is local policy goes in parameters: and local_policy:).", "",
