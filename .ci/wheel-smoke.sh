@@ -60,6 +60,12 @@ echo "wheel: pnet-cds fire order-sign gives the ssa-in-insulinoma card"
 grep -q 'ssa-in-insulinoma' catalog.md || fail "pnet-cds catalog --output wrote no catalog"
 [ ! -e "$site/docs" ] || fail "pnet-cds catalog wrote into site-packages"
 
+if "$bin/pnet-cds" new-rule wheel-smoke-rule > new-rule.txt 2>&1; then fail "pnet-cds new-rule ran outside a checkout"; fi
+grep -q 'run it inside a git checkout' new-rule.txt || fail "pnet-cds new-rule did not say it needs a checkout: $(head -c 400 new-rule.txt)"
+[ ! -e "$site/card_files/wheel-smoke-rule.yaml" ] && [ ! -e "$site/pnet_cds/card_files/wheel-smoke-rule.yaml" ] \
+    || fail "pnet-cds new-rule wrote into site-packages"
+echo "wheel: pnet-cds new-rule says it needs a checkout"
+
 port="$("$bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$bin/pnet-cds" serve --port "$port" --workers 1 > "$work/serve.log" 2>&1 &
 server=$!

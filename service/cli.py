@@ -11,6 +11,9 @@ folder on first use, the same key `serve` trusts from loopback), unless --token 
     pnet-cds catalog [--output docs/rules.md] [--check]
                                            write the rule catalog from the card files (PNET_CDS_CARDS_DIR)
                                            to --output (relative to the current directory)
+    pnet-cds new-rule ID [--drug ROLE=VALUESET] [--condition ROLE=VALUESET] [--title T] [--source-label L]
+                     [--source-reference R] [--indicator info|warning|critical] [--catalog-number N]
+                                           scaffold a declarative rule in a checkout (service/scaffold.py)
     pnet-cds db upgrade|current            database schema (service/admin.py)
     pnet-cds report [--since 7d] [--json]  per-rule fire counts, acceptance/override rates, override reasons
 """
@@ -72,6 +75,23 @@ def main(argv: list[str] | None = None) -> int:
                          help="the file to write or check (default: docs/rules.md under the current directory)")
     catalog.add_argument("--check", action="store_true", help="only check that the file is up to date")
     catalog.set_defaults(run=_catalog)
+    new_rule = commands.add_parser(
+        "new-rule", help="scaffold a declarative rule: card file, fixture builder, fixtures, golden cards (in a checkout)",
+        description="Write cards/ID.yaml (uses:, when:, cases:), tests/fixtures_src/ID.py (a firing patient and a "
+                    "near miss), their fixtures and golden cards, and regenerate hooks.json and docs/rules.md. "
+                    "Without --drug and --condition the example is --drug sunitinib=sunitinib "
+                    "--condition insulinoma=insulinoma (the logic of rule 2: edit it).")
+    new_rule.add_argument("rule_id", metavar="ID", help="the rule id, kebab-case (e.g. everolimus-in-diabetes)")
+    new_rule.add_argument("--drug", metavar="ROLE=VALUESET",
+                          help="a drug value set: the rule speaks on its draft orders (order-select, order-sign)")
+    new_rule.add_argument("--condition", metavar="ROLE=VALUESET",
+                          help="a condition value set the patient must have active (alone: a patient-view rule)")
+    new_rule.add_argument("--title", help="the rule's title (default: a placeholder)")
+    new_rule.add_argument("--source-label", help="source.label (default: a placeholder to fill in)")
+    new_rule.add_argument("--source-reference", help="source.reference, the section (default: a placeholder)")
+    new_rule.add_argument("--indicator", choices=["info", "warning", "critical"], default="info")
+    new_rule.add_argument("--catalog-number", type=int, help="default: the next free number")
+    new_rule.set_defaults(run=_new_rule)
     from . import admin
 
     admin.register(commands)
@@ -258,6 +278,26 @@ def _catalog(args) -> int:
         return 0
     print(f"{target} is out of date: run `pnet-cds catalog`", file=sys.stderr)
     return 1
+
+
+def _new_rule(args) -> int:
+    from . import scaffold
+
+    drug, condition = args.drug, args.condition
+    if drug is None and condition is None:
+        drug, condition = "sunitinib=sunitinib", "insulinoma=insulinoma"
+    try:
+        root = scaffold.find_checkout(Path.cwd())
+        plan = scaffold.plan_rule(root, args.rule_id, drug, condition, title=args.title,
+                                  catalog_number=args.catalog_number, indicator=args.indicator,
+                                  source_label=args.source_label, source_reference=args.source_reference)
+        print(f"creating rule {plan.catalog_number} {plan.rule_id} in {root} (building its fixtures and golden cards)")
+        outcome = scaffold.create_rule(plan)
+    except scaffold.ScaffoldError as exc:
+        print(f"pnet-cds new-rule: {exc}", file=sys.stderr)
+        return 2
+    print(scaffold.report(plan, outcome))
+    return 1 if outcome.problems else 0
 
 
 def gunicorn_settings() -> dict:

@@ -7,6 +7,8 @@ every change to what a clinician reads is reviewed.
 
     python -m tests.golden --write     regenerate every file (then read `git diff fhir_fixtures/expected`)
     python -m tests.golden             say which files differ, change nothing (exit 1 when any does)
+    python -m tests.golden --write NAME ...   only the named fixtures' files (a new rule's, from `pnet-cds
+                                       new-rule`): every other golden file is left as it is
 """
 
 from __future__ import annotations
@@ -63,10 +65,16 @@ def fixture_names() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.golden", description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="regenerate fhir_fixtures/expected/")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these fixtures (default: all)")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.names) - set(fixture_names()))
+    if unknown:
+        print(f"no fixture {', '.join(unknown)} in {FIXTURES} (build it first: python -m tests.fixtures_src.build)",
+              file=sys.stderr)
+        return 1
     logging.disable(logging.CRITICAL)  # one log line per call would bury the summary
     harness = Harness(make_app())
-    names = fixture_names()
+    names = args.names or fixture_names()
     differing = []
     for name in names:
         text = render(expected_for(harness, name))
@@ -77,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.write:
             EXPECTED.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
-    stale = sorted({p.stem for p in EXPECTED.glob("*.json")} - set(names))
+    stale = [] if args.names else sorted({p.stem for p in EXPECTED.glob("*.json")} - set(names))
     for name in stale:
         if args.write:
             (EXPECTED / f"{name}.json").unlink()

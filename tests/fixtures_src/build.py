@@ -1,10 +1,16 @@
-"""Write `fhir_fixtures/<name>.json` from every fixture module here: `python -m tests.fixtures_src.build`."""
+"""Write `fhir_fixtures/<name>.json` from every fixture module here.
+
+    python -m tests.fixtures_src.build              every fixture (and remove files of fixtures that no longer exist)
+    python -m tests.fixtures_src.build NAME ...     only the named fixtures (`pnet-cds new-rule` writes its own)
+"""
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import pkgutil
+import sys
 from pathlib import Path
 
 import tests.fixtures_src as package
@@ -31,15 +37,26 @@ def render(bundle: dict) -> str:
     return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.fixtures_src.build", description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help="write only these fixtures (default: all)")
+    args = parser.parse_args(argv)
     bundles = all_fixtures()
+    unknown = sorted(set(args.names) - set(bundles))
+    if unknown:
+        print(f"no fixture module defines {', '.join(unknown)}", file=sys.stderr)
+        return 1
     OUT.mkdir(exist_ok=True)
-    for stale in set(p.stem for p in OUT.glob("*.json")) - set(bundles):
-        (OUT / f"{stale}.json").unlink()
+    if args.names:
+        bundles = {name: bundles[name] for name in args.names}
+    else:
+        for stale in set(p.stem for p in OUT.glob("*.json")) - set(bundles):
+            (OUT / f"{stale}.json").unlink()
     for name, bundle in bundles.items():
         (OUT / f"{name}.json").write_text(render(bundle), encoding="utf-8")
     print(f"wrote {len(bundles)} fixtures to {OUT}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
