@@ -19,7 +19,8 @@ from pnet_cds.fixtures import build_hook_request, load_fixture
 from . import golden
 from .conftest import ROOT, SERVICE_FOR_HOOK, make_app
 
-RULE = "pembrolizumab-with-gastrinoma"  # a throw-away rule: never in the real repository
+RULE = "throwaway-ici-with-gastrinoma-selftest"  # a throw-away rule: never in the real repository, nor the
+# README's example id (an author following the README in a checkout must not break these tests)
 OPTIONS = ["--drug", "ici=checkpoint-inhibitors", "--condition", "gastrinoma=gastrinoma"]
 FIRING = f"{RULE}--ici-with-gastrinoma"
 NEAR_MISS = f"{RULE}--gastrinoma-resolved"
@@ -96,7 +97,7 @@ def test_the_scaffold_writes_the_new_rule_s_files_and_touches_no_existing_fixtur
     assert set(fixtures) - set(before["fixtures"]) == new and set(expected) - set(before["expected"]) == new
     assert {k: v for k, v in fixtures.items() if k not in new} == before["fixtures"]
     assert {k: v for k, v in expected.items() if k not in new} == before["expected"]
-    module = checkout / "tests" / "fixtures_src" / "pembrolizumab_with_gastrinoma.py"
+    module = checkout / "tests" / "fixtures_src" / f"{RULE.replace('-', '_')}.py"
     assert 'FIXTURES = {' in module.read_text(encoding="utf-8")
     golden_cards = json.loads((checkout / "fhir_fixtures" / "expected" / f"{FIRING}.json").read_text(encoding="utf-8"))
     assert set(golden_cards) == {"patient-view", "order-select", "order-sign"}
