@@ -422,3 +422,11 @@ def test_role_lists_are_described_wherever_the_schema_allows_them():
                       {"on_drug": {"role": ["a", "b"], "window": "w"}}, {"ordered": {"role": ["a", "b"]}}):
         text = describe([predicate], uses)
         assert "`set-a`" in text and "`set-b`" in text, text
+
+
+@pytest.mark.parametrize("value, comparator, expected", [
+    (45.0, None, True), (60.0, "", False), (60.0, "<", True), (60.0, "<=", None), (45.0, "<=", True),
+    (90.0, "<", None), (60.0, ">", False), (45.0, ">", None), (45.0, "ad", None)])
+def test_one_threshold_reading_serves_latest_lab_and_the_egfr_rule(value, comparator, expected):
+    from pnet_cds.rules.common import below_threshold
+    assert below_threshold(value, comparator, 60.0) is expected

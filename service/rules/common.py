@@ -7,6 +7,7 @@ Rules call these instead of reading FHIR themselves, so "active", "on a drug", "
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -132,6 +133,22 @@ def conditions_in(ctx: RuleContext, role: str) -> list[dict]:
     code together with the set's functional-activity code on the same patient (both conditions returned).
     Computed once per request; only matching conditions are validated."""
     return _conditions_in_set(ctx, ctx.value_set(role))
+
+
+def conditions_of_roles(ctx: RuleContext, roles: Iterable[str]) -> list[dict]:
+    """Active conditions of any of the roles, each once, in role order."""
+    return unique(c for role in roles for c in conditions_in(ctx, role))
+
+
+def unique(resources: Iterable[dict]) -> list[dict]:
+    """Each resource once (by identity: the record hands out the same dict for the same resource), in order."""
+    seen: set[int] = set()
+    kept: list[dict] = []
+    for resource in resources:
+        if id(resource) not in seen:
+            seen.add(id(resource))
+            kept.append(resource)
+    return kept
 
 
 def _conditions_in_set(ctx: RuleContext, value_set: ValueSet) -> list[dict]:
@@ -463,6 +480,18 @@ def latest_observation(ctx: RuleContext, value_set_id: str, within: timedelta | 
         when = times[id(observation)]
         return when <= latest_allowed and not within_window(min(when, ctx.now), ctx.now, within)  # type: ignore[operator,type-var,arg-type]
     return results.first(not_future, until=too_old if within is not None else None)
+
+
+def below_threshold(value: float, comparator: str | None, threshold: float) -> bool | None:
+    """Is a result below the threshold, its comparator honoured? ">60" is not below 60, "<45" is; ">45" and
+    "<90" cannot be said (None), nor can a comparator that is not <, <=, >, >=."""
+    if comparator in (None, ""):
+        return value < threshold
+    if comparator in ("<", "<="):
+        return True if (value <= threshold if comparator == "<" else value < threshold) else None
+    if comparator in (">", ">="):
+        return False if value >= threshold else None
+    return None
 
 
 def quantity(observation: dict) -> tuple[float, str] | None:

@@ -48,10 +48,10 @@ from ..units import convert
 from ..when import Predicate, check_shape, role_list
 from ._renewal import combination_is_new, new_starts
 from ._therapy import given_with, latest_with_component, nec_conditions
-from .common import (RuleContext, active_medications, condition_facts, conditions_in, draft_medications,
-                     draft_service_requests, drug_name, has_pnet, is_above_range, is_below_range, latest_observation,
-                     medication_records, panel_or_components, prrt_history, recorded_date, result_facts,
-                     service_requests, ssa_formulation, triggering_medication_drafts)
+from .common import (RuleContext, active_medications, below_threshold, condition_facts, conditions_of_roles,
+                     draft_medications, draft_service_requests, drug_name, has_pnet, is_above_range, is_below_range,
+                     latest_observation, medication_records, panel_or_components, prrt_history, recorded_date,
+                     result_facts, service_requests, ssa_formulation, triggering_medication_drafts, unique)
 
 PENDING_ORDER = {"active", "on-hold"}
 
@@ -73,14 +73,6 @@ def holds(ctx: RuleContext, predicate: Predicate, found: Found) -> bool:
     return evaluate(ctx, args, found)
 
 
-def _unique(resources) -> list[dict]:
-    kept: list[dict] = []
-    for resource in resources:
-        if not any(resource is other for other in kept):
-            kept.append(resource)
-    return kept
-
-
 def _formulation_of(ctx: RuleContext, resource: dict) -> str:
     return ssa_formulation(ctx, resource) or "unknown"
 
@@ -88,21 +80,16 @@ def _formulation_of(ctx: RuleContext, resource: dict) -> str:
 # --- the predicates -----------------------------------------------------------------------------------
 
 def _condition(ctx: RuleContext, args: dict, found: Found) -> bool:
-    conditions = _conditions(ctx, args["role"])
+    conditions = conditions_of_roles(ctx, role_list(args["role"]))
     if conditions and args.get("fact"):
         found.facts[args["fact"]] = condition_facts(conditions)
     return bool(conditions)
 
 
-def _conditions(ctx: RuleContext, role) -> list[dict]:
-    """Active conditions of a role, or of any of a list of roles (each once, in role order)."""
-    return _unique(c for r in role_list(role) for c in conditions_in(ctx, r))
-
-
 def _flag(ctx: RuleContext, args: dict, found: Found) -> bool:
     """Never fails: whether a condition of the role is active (or `holds` holds), as a true/false fact."""
     if "role" in args:
-        found.facts[args["fact"]] = bool(_conditions(ctx, args["role"]))
+        found.facts[args["fact"]] = bool(conditions_of_roles(ctx, role_list(args["role"])))
     else:
         found.facts[args["fact"]] = holds(ctx, args["holds"], found)
     return True
@@ -115,7 +102,7 @@ def _named(ctx: RuleContext, args: dict, found: Found) -> bool:
 
 
 def _label(ctx: RuleContext, args: dict, found: Found) -> bool:
-    found.facts[args["fact"]] = condition_facts(_conditions(ctx, args["role"]))
+    found.facts[args["fact"]] = condition_facts(conditions_of_roles(ctx, role_list(args["role"])))
     return True
 
 
@@ -215,10 +202,8 @@ def _compares(result: dict, args: dict, threshold: float) -> bool:
     converted = convert(float(value), quantity.get("code") or quantity.get("unit"), args["unit"])
     if converted is None:
         return False
-    comparator = quantity.get("comparator")
-    if "at_least" in args:
-        return converted >= threshold and comparator not in ("<", "<=")
-    return (converted < threshold and comparator not in (">", ">=")) or (comparator == "<" and converted <= threshold)
+    below = below_threshold(converted, quantity.get("comparator"), threshold)
+    return below is False if "at_least" in args else below is True
 
 
 def _ordered(ctx: RuleContext, args: dict, found: Found) -> bool:
@@ -321,12 +306,12 @@ def rule_from_when(when: list[Predicate]) -> Callable[[RuleContext], list[Findin
 
 def drafts_of(ctx: RuleContext, drafted: dict) -> list[dict]:
     """The triggering draft orders a `drafted` predicate names, in role order, each once."""
-    drafts = _unique(d for role in role_list(drafted["role"]) for d in triggering_medication_drafts(ctx, role))
+    drafts = unique(d for role in role_list(drafted["role"]) for d in triggering_medication_drafts(ctx, role))
     also = drafted.get("also")
     if also:
         more = [d for role in role_list(also["role"]) for d in triggering_medication_drafts(ctx, role)]
         if more and holds(ctx, also["if"], Found()):
-            drafts = _unique(drafts + more)
+            drafts = unique(drafts + more)
     if drafted.get("formulation"):
         drafts = [d for d in drafts if _formulation_of(ctx, d) in role_list(drafted["formulation"])]
     if drafted.get("new_start"):  # RULES.md v2 "Renewal": a renewal is not a new start

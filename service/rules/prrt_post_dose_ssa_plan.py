@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..cards import Finding
 from ..fhirtime import format_date
-from .common import (ACTIVE_ORDER_STATUS, ORDER_INTENTS, RuleContext, condition_facts, conditions_in,
+from .common import (ACTIVE_ORDER_STATUS, ORDER_INTENTS, RuleContext, condition_facts, conditions_of_roles,
                      draft_medications, drug_name, is_drug, planned_date, ssa_formulation)
 from ._prrt import add_months, current_course, lutetium_drafts
 from ._ssa_exposure import washout_formulation
@@ -26,8 +26,8 @@ def evaluate(ctx: RuleContext) -> list[Finding]:
     planned = planned_date(ctx, drafts[0])
     doses = current_course(ctx, planned).doses  # RULES.md "Current PRRT course" (a re-treatment starts anew)
     start = doses[-1].when if doses else planned
-    functional = _conditions(ctx, ctx.params["functional_roles"])
-    insulinoma = _conditions(ctx, ["insulinoma"])
+    functional = conditions_of_roles(ctx, ctx.params["functional_roles"])
+    insulinoma = conditions_of_roles(ctx, ["insulinoma"])
     active = _active_long_acting(ctx)
     nec = nec_conditions(ctx)
     return [Finding("insulinoma" if insulinoma else "default", facts={
@@ -48,15 +48,6 @@ def _active_long_acting(ctx: RuleContext) -> list[dict]:
                               and r.get("intent") in ORDER_INTENTS and is_drug(ctx, r, "somatostatin-analogs"))
     depot_mg = float(ctx.params["depot_min_mg"])
     return [r for r in orders if washout_formulation(ctx, r, depot_mg) == "long-acting"]
-
-
-def _conditions(ctx: RuleContext, roles: list[str]) -> list[dict]:
-    """Active conditions in the value set of any of the roles, each once."""
-    found = {}
-    for role in roles:
-        for condition in conditions_in(ctx, role):
-            found.setdefault(id(condition), condition)
-    return list(found.values())
 
 
 def _post_dose_ssa_drafted(ctx: RuleContext) -> bool:

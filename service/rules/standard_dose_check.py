@@ -32,7 +32,7 @@ from ..terminology import RXNORM
 from ..units import UCUM_SYSTEM, warm_up
 from ._renewal import renewed_orders
 from .common import (RuleContext, drug_entries, drug_name, has_pnet, medication_concept, ssa_formulation,
-                     triggering_medication_drafts)
+                     triggering_medication_drafts, unique)
 
 DRUG_SETS = ("somatostatin-analogs", "everolimus", "sunitinib")
 UNIT_SLIP = 1000  # mg ↔ micrograms, g ↔ mg: the unit-corrected dose offered on a gross-error card
@@ -41,7 +41,7 @@ warm_up()  # the rule is loaded at start-up: build the UCUM registry then, not i
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    drafts = _unique(d for value_set in DRUG_SETS for d in triggering_medication_drafts(ctx, value_set))
+    drafts = unique(d for value_set in DRUG_SETS for d in triggering_medication_drafts(ctx, value_set))
     if not drafts or not has_pnet(ctx):
         return []
     findings = []
@@ -61,15 +61,6 @@ def _check(ctx: RuleContext, draft: dict, standard: dict, regimen: Regimen) -> F
         return None
     deviation = _deviation(regimen, standard)
     return _finding(ctx, draft, standard, regimen, deviation) if deviation else None
-
-
-def _unique(drafts) -> list[dict]:
-    seen, unique = set(), []
-    for draft in drafts:
-        if id(draft) not in seen:
-            seen.add(id(draft))
-            unique.append(draft)
-    return unique
 
 
 def _standard_for(ctx: RuleContext, draft: dict) -> dict | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..cards import Finding
 from ..units import convert, ucum_code
-from .common import (RuleContext, as_dict, draft_service_requests, drug_name, has_pnet, is_above_range,
+from .common import (RuleContext, as_dict, below_threshold, draft_service_requests, drug_name, has_pnet, is_above_range,
                      latest_observation, observations, result_facts, result_time, triggering_medication_drafts)
 
 # "/1.73m2" in the spellings labs use: UCUM annotation {1.73_m2}, 1.73m2, 1,73 m2, 1.73m^2, 1.73 m², 1.73 sq m.
@@ -80,7 +80,7 @@ def read_egfr(observation: dict, threshold: float, plausible_max: float) -> Egfr
         converted = float(value)  # plainly an eGFR: a code of the eGFR value set, a plausible value
     if converted is None:
         return EgfrReading(observation, None, None)
-    return EgfrReading(observation, converted, _below(converted, quantity.get("comparator"), threshold), assumed)
+    return EgfrReading(observation, converted, below_threshold(converted, quantity.get("comparator"), threshold), assumed)
 
 
 def egfr_in_standard_unit(value: float, quantity: dict) -> tuple[float | None, bool]:
@@ -99,14 +99,3 @@ def egfr_in_standard_unit(value: float, quantity: dict) -> tuple[float | None, b
         if converted is not None:
             return converted, True
     return None, readable
-
-
-def _below(value: float, comparator: str | None, threshold: float) -> bool | None:
-    """Below the threshold? ">60" is not below 60, "<45" is, ">45" and "<90" cannot be said."""
-    if comparator in (None, ""):
-        return value < threshold
-    if comparator in ("<", "<="):
-        return True if (value <= threshold if comparator == "<" else value < threshold) else None
-    if comparator in (">", ">="):
-        return False if value >= threshold else None
-    return None
