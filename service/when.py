@@ -57,7 +57,7 @@ def _arguments(when: list[Predicate]):
 # The roles a predicate reads without naming them: service concepts with one reading (the scope of the service,
 # a pancreatic NEC, PRRT received) (each card that uses the
 # predicate must declare them under `uses:` all the same, so the prefetch asks for their codes).
-SCOPE_ROLES = ("pnet", "insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")  # = common.SCOPE_ROLES
+SCOPE_ROLES = ("pnet", "insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")  # has_pnet too (common imports it)
 IMPLIED_ROLES = {"in_scope": SCOPE_ROLES, "nec": ("neuroendocrine-carcinoma", "pnet"),
                  "received_prrt": ("lutetium-lu177-dotatate", "prrt-procedure")}
 

@@ -44,4 +44,4 @@ def test_the_check_catches_a_role_added_without_a_word_in_the_trigger(tmp_path):
 
 
 def test_the_scope_roles_are_one_list():
-    assert SCOPE_ROLES == SCOPE_ROLES_IN_WHEN
+    assert SCOPE_ROLES is SCOPE_ROLES_IN_WHEN  # one definition (when.py), read by has_pnet and in_scope

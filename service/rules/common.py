@@ -19,6 +19,7 @@ from ..hook_request import HookRequest
 from ..record import Candidates, PatientRecord, codings, concept_text, display_of, reference_key
 from ..request_cache import RequestCache
 from ..terminology import ICD10CM, CodeEntry, Terminology, ValueSet
+from ..when import SCOPE_ROLES  # the roles has_pnet reads (one list: in_scope declares the same)
 
 ACTIVE_CLINICAL = {"active", "recurrence", "relapse"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
@@ -27,8 +28,6 @@ ORDER_INTENTS = {"order", "plan", "original-order", "reflex-order", "filler-orde
 FINAL_RESULT = {"final", "amended", "corrected"}
 LOW_FLAGS = {"L", "LL", "LU"}
 HIGH_FLAGS = {"H", "HH", "HU"}
-FUNCTIONAL_SETS = ("insulinoma", "gastrinoma", "vipoma", "glucagonoma", "somatostatinoma")  # roles, as declared
-SCOPE_ROLES = ("pnet", *FUNCTIONAL_SETS)  # the roles has_pnet reads: a pNET of any kind, functional ones included
 
 
 class UndeclaredRole(LookupError):
