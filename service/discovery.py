@@ -75,17 +75,25 @@ def render(discovery: dict) -> str:
     return json.dumps(discovery, indent=2, ensure_ascii=False) + "\n"
 
 
+def write(hooks: Path, cards_dir: Path) -> bool:
+    """Rewrite `hooks` with the prefetch the card files in `cards_dir` generate. Returns True when it changed."""
+    current = hooks.read_text(encoding="utf-8")
+    text = render(generated_discovery(json.loads(current), cards_dir))
+    if text != current:
+        hooks.write_text(text, encoding="utf-8")
+    return text != current
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m pnet_cds.discovery [--write]`: print (or write) hooks.json with generated prefetch."""
     args = sys.argv[1:] if argv is None else argv
     from importlib import resources
     hooks = Path(str(resources.files("pnet_cds").joinpath("hooks.json"))).resolve()
     cards_dir = Path(str(resources.files("pnet_cds.card_files")))
-    text = render(generated_discovery(json.loads(hooks.read_text(encoding="utf-8")), cards_dir))
     if "--write" in args:
-        hooks.write_text(text, encoding="utf-8")
+        write(hooks, cards_dir)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(render(generated_discovery(json.loads(hooks.read_text(encoding="utf-8")), cards_dir)))
     return 0
 
 

@@ -382,7 +382,7 @@ def create_rule(plan: Plan, python: str = sys.executable) -> Outcome:
     try:
         created.append(_write_new(plan.card_path, card))
         created.append(_write_new(plan.module_path, module))
-        regenerated = ["hooks.json"] if _regenerate_discovery(plan.root) else []
+        regenerated = ["hooks.json"] if discovery.write(plan.root / "hooks.json", plan.root / "cards") else []
         names = [plan.firing, plan.near_miss]
         created += [plan.root / "fhir_fixtures" / f"{name}.json" for name in names]
         _run(plan.root, python, ["tests.fixtures_src.build", *names])
@@ -415,16 +415,6 @@ def _write_new(path: Path, text: str) -> Path:
     except FileExistsError:
         raise ScaffoldError(f"refusing to overwrite {path}") from None
     return path
-
-
-def _regenerate_discovery(root: Path) -> bool:
-    """hooks.json with the prefetch the card files now generate. Returns True when it changed."""
-    path = root / "hooks.json"
-    current = path.read_text(encoding="utf-8")
-    text = discovery.render(discovery.generated_discovery(json.loads(current), root / "cards"))
-    if text != current:
-        path.write_text(text, encoding="utf-8")
-    return text != current
 
 
 def _run(root: Path, python: str, module_args: list[str]) -> None:
