@@ -13,7 +13,7 @@ from pnet_cds.card_filters import bullets, conditions, lab_result, recorded_date
 from pnet_cds.cards import Finding, load_card_file, render_card
 from pnet_cds.fhirtime import parse_fhir_time
 from pnet_cds.markdown import Markdown
-from pnet_cds.rules.common import DoseEvent, condition_facts, describe_result, recorded_date as recorded, result_facts
+from pnet_cds.rules.common import DoseEvent, condition_facts, recorded_date as recorded, result_facts
 
 from .conftest import ROOT
 
@@ -53,14 +53,14 @@ def test_lab_result_comparator_coded_value_open_range_and_conversion(overrides, 
     assert lab_result(_result(**overrides)) == expected
 
 
-def test_result_facts_are_data_and_describe_result_is_their_filter():
+def test_result_facts_are_data_and_lab_result_words_them():
     observation = _observation(
         valueQuantity={"value": 88, "unit": "10*3/uL"}, interpretation=[{"coding": [{"code": "L"}]}],
         referenceRange=[{"text": "see lab"}, {"low": {"value": 150}, "high": {"value": 400}}])
     facts = result_facts(observation)
     assert facts == {"name": "Potassium", "value": 88.0, "comparator": "", "unit": "10*3/uL", "coded_value": "",
                      "range": {"text": "see lab"}, "flags": ["L"], "date": "2026-05-28", "converted": None}
-    assert describe_result(observation) == lab_result(facts) == "Potassium 88 10*3/uL (ref see lab) [L] on 2026-05-28"
+    assert lab_result(facts) == "Potassium 88 10*3/uL (ref see lab) [L] on 2026-05-28"
 
 
 def test_conditions_names_each_with_its_onset():
@@ -85,12 +85,12 @@ def test_recorded_date_says_when_only_the_month_or_year_is_known(value, expected
     assert recorded_date(value) == expected
 
 
-def test_a_dose_hands_over_its_date_as_recorded_and_date_text_is_the_filter_of_it():
+def test_a_dose_hands_over_its_date_as_recorded_and_the_filter_words_it():
     partial = DoseEvent(parse_fhir_time("2026-05").latest, {}, "administration", parse_fhir_time("2026-05"))
     full = DoseEvent(parse_fhir_time("2026-05-10T08:00:00+02:00").earliest, {}, "administration",
                      parse_fhir_time("2026-05-10T08:00:00+02:00"))
-    assert (partial.recorded, partial.date_text) == ("2026-05", "date recorded only as 2026-05")
-    assert (full.recorded, full.date_text) == ("2026-05-10", "2026-05-10")
+    assert (partial.recorded, recorded_date(partial.recorded)) == ("2026-05", "date recorded only as 2026-05")
+    assert (full.recorded, recorded_date(full.recorded)) == ("2026-05-10", "2026-05-10")
     assert recorded(None) is None and recorded(parse_fhir_time("2025")) == "2025"
 
 
@@ -158,11 +158,9 @@ def test_a_condition_name_is_escaped_in_detail():
 
 # --- no rule module builds card text ---------------------------------------------------------------------
 
-# Card text is built only by the card renderer and its filters. `common.py` keeps describe_result and
-# condition_label (the filters applied to the facts) for callers that need the text; every rule module and the
-# `when:` predicates hand over condition_facts / result_facts.
+# Card text is built only by the card renderer and its filters: every rule module, the shared helpers in
+# `common.py` and the `when:` predicates hand over condition_facts / result_facts / recorded dates.
 WORDING = {"Markdown", "escape_markdown", "describe_result", "card_filters", "markdown"}
-CONDITION_LABEL_STILL = {"common"}
 
 
 def _names_used(path: Path) -> set[str]:
@@ -183,7 +181,5 @@ def _names_used(path: Path) -> set[str]:
 @pytest.mark.parametrize("path", sorted(RULES.glob("*.py")), ids=lambda p: p.stem)
 def test_no_rule_module_builds_card_text(path):
     used = _names_used(path)
-    if path.stem != "common":
-        assert not used & WORDING, f"{path.name} builds card text ({sorted(used & WORDING)}): hand over facts"
-    if path.stem not in CONDITION_LABEL_STILL:
-        assert "condition_label" not in used, f"{path.name}: hand over condition_facts, word them in the card"
+    assert not used & WORDING, f"{path.name} builds card text ({sorted(used & WORDING)}): hand over facts"
+    assert "condition_label" not in used, f"{path.name}: hand over condition_facts, word them in the card"

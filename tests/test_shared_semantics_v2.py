@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pnet_cds import card_filters
 from pnet_cds.fhirtime import (calendar_days, parse_fhir_time, shorter_than, within_window)
 from pnet_cds.hook_request import HookRequest
 from pnet_cds.record import PatientRecord
@@ -105,7 +106,7 @@ def test_partial_dated_administration_counts_as_late_as_it_allows(terminology):
                   "medicationCodeableConcept": {"coding": [{"system": RX, "code": "72664"}]}}
     [event] = common.administrations(context(terminology, [lanreotide]), "somatostatin-analogs")
     assert event.when.date().isoformat() == "2026-05-31" and event.partial
-    assert event.date_text == "date recorded only as 2026-05"
+    assert card_filters.recorded_date(event.recorded) == "date recorded only as 2026-05"
 
 
 def _hemoglobin(when: str, value: float) -> dict:

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .. import card_filters
 from ..dosing import dose_unit
 from ..fhirtime import (FhirTime, effective_span, effective_time, local_date, parse_fhir_datetime, parse_fhir_time,
                         within_window)
@@ -77,11 +76,6 @@ class DoseEvent:
         """The date was recorded only as a month or a year."""
         return bool(self.span and self.span.partial)
 
-    @property
-    def date_text(self) -> str:
-        """"2026-05-10", or "date recorded only as 2026-05" (RULES.md "Partial dates"): the card filter
-        `recorded_date` of `recorded` (kept for callers that need the text outside a card)."""
-        return card_filters.recorded_date(self.recorded)
 
     @property
     def recorded(self) -> str:
@@ -182,12 +176,6 @@ def condition_facts(conditions: list[dict]) -> list[dict]:
         onset = parse_fhir_datetime(condition.get("onsetDateTime") or condition.get("recordedDate"))
         found.append({"name": display_of(condition.get("code"), "condition"), "since": _date(onset)})
     return found
-
-
-def condition_label(conditions: list[dict]) -> str:
-    """Display text of conditions ("Malignant insulinoma (since 2024-03-01)"): the card filter `conditions` of
-    `condition_facts` (kept for the rules that still hand over the text)."""
-    return card_filters.conditions(condition_facts(conditions))
 
 
 # --- drugs --------------------------------------------------------------------------------------------
@@ -564,12 +552,6 @@ def _first_range(observation: dict) -> dict | None:
 
 def _date(when: datetime | None) -> str | None:
     return when.date().isoformat() if when else None
-
-
-def describe_result(observation: dict) -> str:
-    """"Potassium 2.9 mmol/L (ref 3.5–5.1) on 2026-05-28": the card filter `lab_result` of `result_facts`
-    (kept for callers that need the text outside a card)."""
-    return card_filters.lab_result(result_facts(observation))
 
 
 def panel_or_components(ctx: RuleContext, panel_role: str,
