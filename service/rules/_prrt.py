@@ -30,15 +30,10 @@ def lutetium_drafts(ctx: RuleContext) -> list[dict]:
     return drafts if drafts and in_prrt_scope(ctx) else []
 
 
-def course_doses(ctx: RuleContext) -> list[DoseEvent]:
-    """PRRT doses received up to now, newest first, one per day: `common.prrt_history` (the one reading)."""
-    return prrt_history(ctx)
-
-
 def doses_within(ctx: RuleContext, window: timedelta, at: datetime | None = None) -> list[DoseEvent]:
     """PRRT doses given within `window` (calendar days) before `at` (default now), newest first."""
     at = at or ctx.now
-    return [dose for dose in course_doses(ctx) if within_window(dose.when, at, window)]
+    return [dose for dose in prrt_history(ctx) if within_window(dose.when, at, window)]
 
 
 def whole_days(earlier: datetime, later: datetime) -> int:
@@ -61,7 +56,7 @@ class Course:
 
 def lutetium_doses(ctx: RuleContext) -> list[DoseEvent]:
     """Lu-177 dotatate doses received up to now, newest first (no Y-90 dotatoc, no unnamed isotope)."""
-    return [dose for dose in course_doses(ctx) if dose.agent == LU177]
+    return [dose for dose in prrt_history(ctx) if dose.agent == LU177]
 
 
 def lutetium_courses(ctx: RuleContext) -> list[list[DoseEvent]]:

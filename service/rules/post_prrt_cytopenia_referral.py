@@ -19,15 +19,15 @@ from ..cards import Finding
 from ..fhirtime import effective_time, format_date, months_between, parse_fhir_datetime, within_window
 from ..units import convert
 from .common import (RuleContext, draft_service_requests, interpretation_flags, is_below_range, latest_observation,
-                     quantity, result_facts, service_requests)
-from ._prrt import course_doses, lutetium_doses
+                     prrt_history, quantity, result_facts, service_requests)
+from ._prrt import lutetium_doses
 
 REFERRAL = "hematology-referral"
 REFERRAL_ON_RECORD = {"draft", "active", "on-hold", "completed", "unknown"}
 
 
 def evaluate(ctx: RuleContext) -> list[Finding]:
-    doses = course_doses(ctx)
+    doses = prrt_history(ctx)
     if not doses:
         return []
     first_dose = doses[-1].when.date()

@@ -16,8 +16,8 @@ from datetime import datetime
 from ..cards import Finding
 from ..fhirtime import format_date, within_window
 from .common import (DoseEvent, RuleContext, active_medications, draft_medications, drug_name, planned_date,
-                     triggering_medication_drafts)
-from ._prrt import LUTETIUM, current_course, in_prrt_scope, lutetium_drafts, whole_days
+                     in_prrt_scope, triggering_medication_drafts)
+from ._prrt import LUTETIUM, current_course, lutetium_drafts, whole_days
 
 CYTOTOXIC = "cytotoxic-chemotherapy"
 
